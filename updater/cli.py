@@ -1,0 +1,112 @@
+"""The `updater` command line: global options, then one subcommand module per job.
+
+Each subcommand lives in updater/commands/<name>.py and exports `command` (a click command);
+this module only parses the shared options and builds the `AppContext` they all receive.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import get_args
+
+import click
+
+from updater import __version__
+from updater.commands import check, demo, run, scan, serve
+from updater.config import Endpoints, Secrets, find_config, load_config
+from updater.context import AppContext
+from updater.errors import UpdaterError
+from updater.logs import LogFormat, configure_logging, get_logger
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="updater")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Configuration file (default: config/updater.toml in the repo, then "
+    "$XDG_CONFIG_HOME/updater/updater.toml).",
+)
+@click.option(
+    "--repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The package repository to work on (default: the current directory).",
+)
+@click.option("-v", "--verbose", count=True, help="More output (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.option(
+    "--log-format",
+    type=click.Choice(list(get_args(LogFormat))),
+    default="auto",
+    show_default=True,
+    help="Log lines as console text or JSON (auto: console on a terminal).",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config_path: Path | None,
+    repo: Path | None,
+    verbose: int,
+    quiet: bool,
+    log_format: LogFormat,
+) -> None:
+    """Keep the pins of a Nix package repository fresh.
+
+    Polls upstream repositories, recomputes revs, source hashes and dependency hashes with
+    Nix, rewrites the .nix files by exact position and opens pull requests.
+    """
+    verbosity = -1 if quiet else verbose
+    configure_logging(verbosity, log_format)
+    if ctx.resilient_parsing or ctx.invoked_subcommand is None:
+        return
+    repo_path = (repo or Path.cwd()).resolve()
+    try:
+        path = find_config(config_path, repo_path)
+        config = load_config(path)
+    except UpdaterError as exc:
+        raise click.exceptions.Exit(_fail(exc)) from None
+    ctx.obj = AppContext(
+        repo=repo_path,
+        config=config,
+        config_path=path,
+        secrets=Secrets.from_env(),
+        endpoints=Endpoints.resolve(config),
+        verbosity=verbosity,
+    )
+
+
+def _fail(exc: UpdaterError) -> int:
+    click.echo(f"updater: error: {exc}", err=True)
+    return exc.exit_code
+
+
+for _module in (scan, check, run, serve, demo):
+    cli.add_command(_module.command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: named errors become one line on stderr and an exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="updater", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("updater: aborted", err=True)
+        code = 130
+    except click.ClickException as exc:
+        exc.show()
+        code = 2  # usage errors
+    except UpdaterError as exc:
+        code = _fail(exc)
+    except KeyboardInterrupt:
+        click.echo("updater: interrupted", err=True)
+        code = 130
+    sys.stdout.flush()
+    if os.environ.get("UPDATER_DEBUG_EXIT"):
+        get_logger("cli").debug("exit", code=code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,142 @@
+"""Structured logging: structlog, human-readable on a terminal, JSON lines elsewhere.
+
+Every event passes through `redact_event`, so a token that reaches a log call by accident (in a
+URL, an exception text, a subprocess command line) is masked before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any, Literal, TextIO
+
+import structlog
+
+LogFormat = Literal["auto", "console", "json"]
+
+REDACTED = "[REDACTED]"
+
+# GitHub token prefixes (classic PAT, fine-grained PAT, OAuth, user-to-server, server-to-server,
+# refresh), JWTs (GitHub App assertions), credentials embedded in URLs and HTTP auth headers.
+_TOKEN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{16,}\b"), REDACTED),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}\b"), REDACTED),
+    (re.compile(r"\bglpat-[A-Za-z0-9_\-]{16,}\b"), REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\b"), REDACTED),
+    (
+        re.compile(r"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|token|basic)\s+)?[^\s,'\"}]+"),
+        r"\1" + REDACTED,
+    ),
+    (re.compile(r"(?i)\b(bearer|token)\s+[A-Za-z0-9_\-\.=]{12,}"), r"\1 " + REDACTED),
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://)[^/\s:@]*:[^/\s@]+@"), r"\1" + REDACTED + "@"),
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://)[^/\s:@]{20,}@"), r"\1" + REDACTED + "@"),
+)
+
+
+# Environment variables whose values are secrets wherever they appear.
+SECRET_ENV_VARS: tuple[str, ...] = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "UPDATER_GITHUB_APP_PRIVATE_KEY",
+    "UPDATER_RUN_TOKEN",
+    "UPDATER_DATABASE_URL",
+)
+
+
+def _mask_known(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret and len(secret) >= 6 and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_text(text: str, extra_secrets: Iterable[str] = ()) -> str:
+    """Mask anything that looks like a credential in `text`."""
+    text = _mask_known(text, extra_secrets)
+    for pattern, replacement in _TOKEN_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _secret_values() -> list[str]:
+    values = [os.environ.get(name, "") for name in SECRET_ENV_VARS]
+    # A PEM key is logged line by line in tracebacks at worst: mask each long line of it.
+    key = os.environ.get("UPDATER_GITHUB_APP_PRIVATE_KEY", "")
+    values.extend(line for line in key.splitlines() if len(line) >= 16)
+    return [v for v in values if v]
+
+
+class Redactor:
+    """structlog processor masking secrets in every string of an event, recursively."""
+
+    def __init__(self, extra_secrets: Iterable[str] = ()) -> None:
+        self._extra = list(extra_secrets)
+
+    def add_secret(self, secret: str) -> None:
+        if secret:
+            self._extra.append(secret)
+
+    def _clean(self, value: Any, secrets: list[str]) -> Any:
+        if isinstance(value, str):
+            return redact_text(value, secrets)
+        if isinstance(value, Mapping):
+            return {k: self._clean(v, secrets) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self._clean(v, secrets) for v in value)
+        if isinstance(value, BaseException):
+            return redact_text(f"{type(value).__name__}: {value}", secrets)
+        return value
+
+    def __call__(
+        self, logger: Any, method: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        secrets = self._extra + _secret_values()
+        return {k: self._clean(v, secrets) for k, v in event.items()}
+
+
+_REDACTOR = Redactor()
+
+
+def register_secret(secret: str) -> None:
+    """Make a secret that did not come from a known environment variable maskable too."""
+    _REDACTOR.add_secret(secret)
+
+
+def configure_logging(
+    verbosity: int = 0, fmt: LogFormat = "auto", stream: TextIO | None = None
+) -> None:
+    """Set up structlog for the process. verbosity: -1 quiet, 0 info, 1+ debug."""
+    out = stream if stream is not None else sys.stderr
+    level = logging.WARNING if verbosity < 0 else logging.DEBUG if verbosity > 0 else logging.INFO
+    use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
+
+    # Exceptions are rendered to text before redaction so tracebacks are masked too.
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        _REDACTOR,
+    ]
+    renderer: Any
+    if use_json:
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=out.isatty())
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str | None = None, **initial: Any) -> Any:
+    """A bound structlog logger; `name` becomes the `logger` field of every event."""
+    log = structlog.get_logger()
+    if name:
+        initial = {"logger": name, **initial}
+    return log.bind(**initial) if initial else log
