@@ -174,12 +174,18 @@ class Endpoints(BaseModel):
     @classmethod
     def resolve(cls, config: Config, env: Mapping[str, str] | None = None) -> Endpoints:
         e = os.environ if env is None else env
-        api = (config.github.api_url or e.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+        api = (config.github.api_url or e.get("GITHUB_API_URL") or "https://api.github.com").rstrip(
+            "/"
+        )
         graphql = config.github.graphql_url or e.get("GITHUB_GRAPHQL_URL")
         if not graphql:
             # GitHub Enterprise serves GraphQL at /api/graphql beside REST's /api/v3.
-            graphql = api[: -len("/v3")] + "/graphql" if api.endswith("/api/v3") else api + "/graphql"
-        server = (config.github.server_url or e.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+            graphql = (
+                api[: -len("/v3")] + "/graphql" if api.endswith("/api/v3") else api + "/graphql"
+            )
+        server = (
+            config.github.server_url or e.get("GITHUB_SERVER_URL") or "https://github.com"
+        ).rstrip("/")
         repo = config.repository.github or e.get("GITHUB_REPOSITORY") or None
         return cls(api_url=api, graphql_url=graphql.rstrip("/"), server_url=server, repository=repo)
 
@@ -260,7 +266,9 @@ def parse_config(data: Mapping[str, Any], source: str) -> Config:
         raise ConfigError(f"{source}: {path}: expected {_describe(err)}{got_text}{more}") from None
 
 
-def find_config(explicit: Path | None, repo: Path, env: Mapping[str, str] | None = None) -> Path | None:
+def find_config(
+    explicit: Path | None, repo: Path, env: Mapping[str, str] | None = None
+) -> Path | None:
     """The config file to read: --config, else the repo's config/updater.toml, else XDG."""
     if explicit is not None:
         if not explicit.is_file():

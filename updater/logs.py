@@ -27,7 +27,9 @@ _TOKEN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bglpat-[A-Za-z0-9_\-]{16,}\b"), REDACTED),
     (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\b"), REDACTED),
     (
-        re.compile(r"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|token|basic)\s+)?[^\s,'\"}]+"),
+        re.compile(
+            r"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|token|basic)\s+)?[^\s,'\"}]+"
+        ),
         r"\1" + REDACTED,
     ),
     (re.compile(r"(?i)\b(bearer|token)\s+[A-Za-z0-9_\-\.=]{12,}"), r"\1 " + REDACTED),
