@@ -1,0 +1,267 @@
+"""The state store's typed API: cached HTTP answers, last seen versions, failures, check results.
+
+`StateStore.open(url)` connects and brings the schema up to date with Alembic (revisions in
+migrations/versions/, configured in code). Other parts of the bot add tables with a new revision
+and use `store.session()` for their own rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from updater.errors import ConfigError, UpdaterError
+from updater.state.models import CheckResultRow, EtagRow, FailureRow, SourceVersionRow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Backoff after repeated failures of one source: 5 min, 10, 20, ... at most one day.
+BACKOFF_BASE = timedelta(minutes=5)
+BACKOFF_MAX = timedelta(days=1)
+
+
+class StateError(UpdaterError):
+    """The state database cannot be opened or written."""
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    key: str
+    etag: str
+    body: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    source_id: str
+    reason: str
+    count: int
+    retry_at: datetime
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    tag: str
+    version: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    package: str
+    current: str | None
+    latest: str | None
+    outdated: bool
+    source: str | None
+    skipped: tuple[SkippedRecord, ...] = ()
+    error: str | None = None
+    checked_at: datetime | None = None
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite gives naive datetimes back; everything we store is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _prepare_sqlite(url: str) -> None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True)
+        # Keeps the bot's directory out of `git status` without touching tracked files.
+        if path.parent.name == ".updater":
+            (path.parent / ".gitignore").write_text("*\n")
+
+
+class StateStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> StateStore:
+        """Connect to `url` and apply every pending migration."""
+        try:
+            _prepare_sqlite(url)
+            engine = create_engine(url)
+        except (OSError, SQLAlchemyError, ValueError) as exc:
+            raise ConfigError(
+                f"state store {_safe(url)}: {exc.__class__.__name__}: {exc}"
+            ) from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        try:
+            store.migrate()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StateError(f"state store {_safe(url)}: {str(exc).splitlines()[0]}") from None
+        return store
+
+    def migrate(self) -> None:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- HTTP cache (ETags) -------------------------------------------------------------------
+
+    def get_etag(self, key: str) -> CachedResponse | None:
+        with self.session() as s:
+            row = s.get(EtagRow, key)
+            if row is None:
+                return None
+            return CachedResponse(row.key, row.etag, row.body, _utc(row.fetched_at))
+
+    def put_etag(self, key: str, etag: str, body: str) -> None:
+        with self.session() as s:
+            s.merge(EtagRow(key=key, etag=etag, body=body, fetched_at=_now()))
+
+    def get_etags(self, keys: Sequence[str]) -> dict[str, CachedResponse]:
+        with self.session() as s:
+            rows = s.scalars(select(EtagRow).where(EtagRow.key.in_(list(keys)))).all()
+            return {r.key: CachedResponse(r.key, r.etag, r.body, _utc(r.fetched_at)) for r in rows}
+
+    # -- last seen versions -------------------------------------------------------------------
+
+    def get_source_version(self, source_id: str) -> tuple[str | None, datetime] | None:
+        with self.session() as s:
+            row = s.get(SourceVersionRow, source_id)
+            return None if row is None else (row.latest, _utc(row.checked_at))
+
+    def put_source_version(self, source_id: str, latest: str | None) -> None:
+        with self.session() as s:
+            s.merge(SourceVersionRow(source_id=source_id, latest=latest, checked_at=_now()))
+
+    # -- failures and cross-run backoff -------------------------------------------------------
+
+    def record_failure(
+        self,
+        source_id: str,
+        reason: str,
+        retry_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> FailureRecord:
+        """Count one more failure; the source rests until `retry_at` or an exponential backoff."""
+        now = now or _now()
+        with self.session() as s:
+            row = s.get(FailureRow, source_id)
+            count = 1 if row is None else row.count + 1
+            backoff = min(BACKOFF_BASE * (2 ** min(count - 1, 20)), BACKOFF_MAX)
+            until = max(retry_at, now + backoff) if retry_at is not None else now + backoff
+            s.merge(
+                FailureRow(source_id=source_id, reason=reason[:2000], count=count, retry_at=until)
+            )
+        return FailureRecord(source_id, reason[:2000], count, until)
+
+    def clear_failure(self, source_id: str) -> None:
+        with self.session() as s:
+            row = s.get(FailureRow, source_id)
+            if row is not None:
+                s.delete(row)
+
+    def failure(self, source_id: str) -> FailureRecord | None:
+        with self.session() as s:
+            row = s.get(FailureRow, source_id)
+            if row is None:
+                return None
+            return FailureRecord(row.source_id, row.reason, row.count, _utc(row.retry_at))
+
+    def backed_off(self, source_id: str, now: datetime | None = None) -> FailureRecord | None:
+        """The failure that still forbids asking `source_id`, if any."""
+        record = self.failure(source_id)
+        if record is not None and record.retry_at > (now or _now()):
+            return record
+        return None
+
+    # -- check results ------------------------------------------------------------------------
+
+    def save_check_results(self, records: Sequence[CheckRecord]) -> None:
+        with self.session() as s:
+            for r in records:
+                skipped = json.dumps(
+                    [{"tag": k.tag, "version": k.version, "reason": k.reason} for k in r.skipped]
+                )
+                s.merge(
+                    CheckResultRow(
+                        package=r.package,
+                        current=r.current,
+                        latest=r.latest,
+                        outdated=r.outdated,
+                        source=r.source,
+                        skipped=skipped,
+                        error=r.error,
+                        checked_at=r.checked_at or _now(),
+                    )
+                )
+
+    def check_results(self) -> list[CheckRecord]:
+        with self.session() as s:
+            rows = s.scalars(select(CheckResultRow).order_by(CheckResultRow.package)).all()
+            return [
+                CheckRecord(
+                    package=r.package,
+                    current=r.current,
+                    latest=r.latest,
+                    outdated=r.outdated,
+                    source=r.source,
+                    skipped=tuple(SkippedRecord(**k) for k in json.loads(r.skipped)),
+                    error=r.error,
+                    checked_at=_utc(r.checked_at),
+                )
+                for r in rows
+            ]
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets the status page read while a run writes; busy_timeout waits out a writer.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ValueError, SQLAlchemyError):
+        return "<invalid URL>"
