@@ -1,0 +1,144 @@
+"""Evaluating attributes: drvPath, the declared hashes and URLs of fetchers, dependency FODs.
+
+All Nix code lives in `inspect.nix` next to this module; arguments reach it only through
+`--argstr` (the attribute path as a JSON list), so no Nix source is ever assembled from strings.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+from updater.errors import NixError
+from updater.nix.runner import FLAKE_FEATURES, EvalMode, Installable, NixRunner
+
+INSPECT_NIX = "inspect.nix"
+
+
+class _Record(BaseModel):
+    # inspect.nix speaks Nix's camelCase; Python reads snake_case.
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel)
+
+
+class FetchInfo(_Record):
+    """What a fixed-output derivation declares (None where the attribute is absent)."""
+
+    name: str | None
+    drv_path: str | None
+    output_hash: str | None
+    output_hash_algo: str | None
+    output_hash_mode: str | None
+    urls: list[str] | None
+    rev: str | None
+    fetch_submodules: bool | None
+
+
+class AttrInfo(_Record):
+    """inspect.nix's record for one attribute."""
+
+    found: bool
+    system: str
+    type: str | None
+    derivation: FetchInfo | None  # what the attribute itself declares, if a derivation
+    pname: str | None
+    version: str | None
+    # src, goModules, npmDeps, cargoDeps, pnpmDeps, ... that exist, in refresh order.
+    deps: dict[str, FetchInfo]
+
+
+def split_attr_path(attr: str) -> list[str]:
+    """`a.b."c.d"` -> ["a", "b", "c.d"], as Nix's -A reads it."""
+    names: list[str] = []
+    current = ""
+    quoted = False
+    for char in attr:
+        if char == '"':
+            quoted = not quoted
+        elif char == "." and not quoted:
+            names.append(current)
+            current = ""
+        else:
+            current += char
+    names.append(current)
+    if quoted or any(not n for n in names):
+        raise NixError(f"invalid attribute path {attr!r}")
+    return names
+
+
+def inspect_nix_path() -> Path:
+    return Path(str(resources.files("updater.nix").joinpath(INSPECT_NIX)))
+
+
+def inspect_attr(runner: NixRunner, installable: Installable) -> AttrInfo:
+    """Evaluate `installable` and describe it; raises NixError when evaluation fails."""
+    names = split_attr_path(installable.attr)
+    flake = installable.mode is EvalMode.FLAKE
+    repo = f"path:{installable.repo.resolve()}" if flake else str(installable.repo.resolve())
+    args = [
+        *(FLAKE_FEATURES if flake else ()),
+        "--eval",
+        "--strict",
+        "--json",
+        str(inspect_nix_path()),
+        "--argstr",
+        "repo",
+        repo,
+        "--argstr",
+        "attrPath",
+        json.dumps(names),
+        "--argstr",
+        "mode",
+        installable.mode.value,
+    ]
+    if runner.options.system:
+        args += ["--argstr", "system", runner.options.system]
+    result = runner.check("nix-instantiate", args, f"cannot evaluate {installable}")
+    try:
+        info = AttrInfo.model_validate_json(result.stdout)
+    except ValidationError as exc:
+        raise NixError(f"unexpected record from inspect.nix for {installable}: {exc}") from None
+    return info
+
+
+def drv_paths(runner: NixRunner, installables: list[Installable]) -> list[str]:
+    """The .drv paths of several attributes of one repository, in one evaluation."""
+    if not installables:
+        return []
+    first = installables[0]
+    if first.mode is EvalMode.FLAKE:
+        # `nix eval` takes one installable; flakes are cached so repeated calls stay cheap.
+        paths = []
+        for inst in installables:
+            result = runner.check(
+                "nix",
+                [*FLAKE_FEATURES, "eval", "--raw", f"{inst.flake_ref}.drvPath"],
+                f"cannot evaluate {inst}",
+            )
+            paths.append(result.stdout.strip())
+    else:
+        attrs = [a for inst in installables for a in ("-A", inst.attr)]
+        argstrs = [a for k, v in first.argstr for a in ("--argstr", k, v)]
+        result = runner.check(
+            "nix-instantiate",
+            [str(first.repo), *argstrs, *attrs],
+            f"cannot evaluate {', '.join(i.attr for i in installables)} in {first.repo}",
+        )
+        paths = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    if len(paths) != len(installables) or not all(p.endswith(".drv") for p in paths):
+        raise NixError(f"unexpected drvPath output for {first}: {paths!r}")
+    return paths
+
+
+def drv_path(runner: NixRunner, installable: Installable) -> str:
+    """The .drv path of one attribute (instantiated into the store)."""
+    return drv_paths(runner, [installable])[0]
+
+
+def output_paths(runner: NixRunner, drv: str) -> tuple[str, ...]:
+    """The output paths a derivation will produce (from the .drv in the store)."""
+    result = runner.check("nix-store", ["--query", "--outputs", drv], f"cannot query {drv}")
+    return tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
