@@ -1,0 +1,1 @@
+"""Where branches and pull requests go: GitHub through PyGithub, the PR body, the dashboard issue."""
