@@ -145,7 +145,7 @@ def test_parse_never_crashes_unexpectedly(text: str) -> None:
 def _nix_hash(algo: str, flag: str, literals: list[str]) -> list[str]:
     exe = shutil.which("nix-hash")
     assert exe is not None
-    out = subprocess.run(  # noqa: S603 (fixed executable, argument list)
+    out = subprocess.run(
         [exe, "--type", algo, flag, *literals],
         capture_output=True,
         text=True,
