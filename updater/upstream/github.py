@@ -1,0 +1,346 @@
+"""GitHub: releases, tags and branch heads for many repositories at once.
+
+GraphQL first: up to 100 aliased `repository` fields per query, fewer when the estimated node
+count asks for it, a batch halved again when GitHub answers that it is too big. GraphQL errors
+come back with HTTP 200 and are sorted out per alias. REST is the fallback (no token, GraphQL
+unavailable) and the path for repositories seen before: conditional requests with the ETags kept
+in the state store, so an unchanged repository answers 304 and costs no rate limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from updater.errors import RateLimitedError, UpstreamError
+from updater.logs import get_logger
+from updater.state.store import StateStore
+from updater.upstream import cached, parse
+from updater.upstream.http import HttpClient, HttpResponse
+from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
+
+log = get_logger("upstream.github")
+
+MAX_BATCH = 100
+# GitHub refuses a query above 500,000 nodes; we stay far below and keep each query quick.
+NODE_BUDGET = 50_000
+
+Need = Literal["releases", "branch"]
+
+
+@dataclass(frozen=True)
+class GitHubQuery:
+    """What to ask about one repository: releases+tags, or a branch head (None: default)."""
+
+    source: SourceSpec
+    need: Need = "releases"
+    branch: str | None = None
+
+
+@dataclass(frozen=True)
+class GitHubApi:
+    api_url: str
+    graphql_url: str
+    token: str | None
+    releases: int = 30
+    tags: int = 30
+    # "auto": REST for repositories with cached ETags, GraphQL for the rest.
+    mode: Literal["auto", "graphql", "rest"] = "auto"
+
+
+Result = dict[GitHubQuery, UpstreamSnapshot | UpstreamError]
+
+
+class GitHubSource:
+    def __init__(self, http: HttpClient, api: GitHubApi, store: StateStore | None = None) -> None:
+        self.http = http
+        self.api = api
+        self.store = store
+
+    async def fetch(self, queries: Sequence[GitHubQuery]) -> Result:
+        """One answer per query; a failure of one repository never hides the others."""
+        queries = list(dict.fromkeys(queries))
+        results: Result = {}
+        rest: list[GitHubQuery] = []
+        graphql: list[GitHubQuery] = []
+        for q in queries:
+            if self.api.mode == "rest" or (
+                self.api.mode == "auto" and (not self.api.token or self._has_etags(q))
+            ):
+                rest.append(q)
+            else:
+                graphql.append(q)
+        if graphql:
+            fallback = await self._graphql_all(graphql, results)
+            rest.extend(fallback)
+        if rest:
+            answers = await asyncio.gather(
+                *(self._rest_one(q) for q in rest), return_exceptions=True
+            )
+            for q, a in zip(rest, answers, strict=True):
+                if isinstance(a, RateLimitedError):
+                    raise a
+                if isinstance(a, UpstreamError):
+                    results[q] = a
+                elif isinstance(a, BaseException):
+                    raise a
+                else:
+                    results[q] = a
+        return results
+
+    # -- GraphQL --------------------------------------------------------------------------------
+
+    def _batches(self, queries: list[GitHubQuery]) -> list[list[GitHubQuery]]:
+        per_repo = 1 + self.api.releases + self.api.tags
+        size = max(1, min(MAX_BATCH, NODE_BUDGET // per_repo))
+        return [queries[i : i + size] for i in range(0, len(queries), size)]
+
+    async def _graphql_all(self, queries: list[GitHubQuery], results: Result) -> list[GitHubQuery]:
+        """Run the batches concurrently; returns the queries that must go to REST instead."""
+        fallback: list[GitHubQuery] = []
+        outcomes = await asyncio.gather(
+            *(self._graphql_batch(b, results) for b in self._batches(queries)),
+            return_exceptions=True,
+        )
+        for batch, outcome in zip(self._batches(queries), outcomes, strict=True):
+            if isinstance(outcome, RateLimitedError):
+                raise outcome
+            if isinstance(outcome, UpstreamError):
+                log.info("github.graphql_fallback", repos=len(batch), reason=str(outcome))
+                fallback.extend(batch)
+            elif isinstance(outcome, BaseException):
+                raise outcome
+        return fallback
+
+    async def _graphql_batch(self, batch: list[GitHubQuery], results: Result) -> None:
+        resp = await self.http.request(
+            "POST", self.api.graphql_url, json_body={"query": self._query(batch)}
+        )
+        if resp.status in (401, 404, 410) or resp.status >= 400:
+            raise UpstreamError(f"GitHub GraphQL: HTTP {resp.status}")
+        payload = resp.json()
+        if not isinstance(payload, dict):
+            raise UpstreamError("GitHub GraphQL: answer is not an object")
+        errors = _list(payload.get("errors"))
+        data: dict[str, Any] | None = (
+            payload["data"] if isinstance(payload.get("data"), dict) else None
+        )
+        by_alias: dict[str, str] = {}
+        for err in errors:
+            if not isinstance(err, dict):
+                continue
+            kind = str(err.get("type", ""))
+            message = parse.text(err.get("message"), 300)
+            if kind == "RATE_LIMITED" or "rate limit" in message.lower():
+                raise RateLimitedError(
+                    f"GitHub GraphQL: {message}", retry_at=_graphql_reset(data, resp)
+                )
+            path = err.get("path")
+            if isinstance(path, list) and path and isinstance(path[0], str):
+                by_alias.setdefault(path[0], f"{kind or 'error'}: {message}")
+            elif data is None and len(batch) > 1 and _too_big(kind, message):
+                # Too big or too slow for GitHub: halve and try again.
+                half = len(batch) // 2
+                await asyncio.gather(
+                    self._graphql_batch(batch[:half], results),
+                    self._graphql_batch(batch[half:], results),
+                )
+                return
+        if data is None:
+            raise UpstreamError(
+                f"GitHub GraphQL: no data ({'; '.join(by_alias.values()) or 'errors'})"
+            )
+        for i, q in enumerate(batch):
+            alias = f"r{i}"
+            node = data.get(alias)
+            if alias in by_alias or not isinstance(node, dict):
+                reason = by_alias.get(alias, "repository not found")
+                results[q] = UpstreamError(f"{q.source.id}: {reason}")
+                continue
+            try:
+                results[q] = _snapshot_from_graphql(q, node)
+            except UpstreamError as exc:
+                results[q] = exc
+
+    def _query(self, batch: list[GitHubQuery]) -> str:
+        parts = []
+        for i, q in enumerate(batch):
+            owner, name = json.dumps(q.source.owner), json.dumps(q.source.repo)
+            if q.need == "branch":
+                if q.branch:
+                    ref = f"ref(qualifiedName: {json.dumps('refs/heads/' + q.branch)})"
+                    body = f"branch: {ref} {{ name target {{ oid ... on Commit {{ committedDate }} }} }}"
+                else:
+                    body = (
+                        "defaultBranchRef { name target { oid ... on Commit { committedDate } } }"
+                    )
+            else:
+                body = (
+                    f"releases(first: {self.api.releases}, orderBy: {{field: CREATED_AT, direction: DESC}}) "
+                    "{ nodes { tagName isPrerelease isDraft publishedAt createdAt url description "
+                    "tagCommit { oid } } } "
+                    f'refs(refPrefix: "refs/tags/", first: {self.api.tags}, '
+                    "orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) "
+                    "{ nodes { name target { oid ... on Commit { committedDate } "
+                    "... on Tag { target { oid ... on Commit { committedDate } } } } } }"
+                )
+            parts.append(f"r{i}: repository(owner: {owner}, name: {name}) {{ {body} }}")
+        return "query { " + " ".join(parts) + " rateLimit { cost remaining resetAt } }"
+
+    # -- REST -----------------------------------------------------------------------------------
+
+    def _rest_urls(self, q: GitHubQuery) -> list[str]:
+        base = f"{self.api.api_url}/repos/{q.source.owner}/{q.source.repo}"
+        if q.need == "branch":
+            return [f"{base}/commits/{q.branch or 'HEAD'}"]
+        return [
+            f"{base}/releases?per_page={self.api.releases}",
+            f"{base}/tags?per_page={self.api.tags}",
+        ]
+
+    def _has_etags(self, q: GitHubQuery) -> bool:
+        if self.store is None:
+            return False
+        urls = self._rest_urls(q)
+        return len(self.store.get_etags(urls)) == len(urls)
+
+    async def _get_cached(self, url: str) -> Any:
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        return await cached.get_json(self.http, url, self.store, headers)
+
+    async def _rest_one(self, q: GitHubQuery) -> UpstreamSnapshot:
+        urls = self._rest_urls(q)
+        if q.need == "branch":
+            commit = await self._get_cached(urls[0])
+            if not isinstance(commit, dict):
+                raise UpstreamError(f"{q.source.id}: unexpected commit answer")
+            oid = parse.commit(commit.get("sha"))
+            committer = _obj(_obj(commit.get("commit")).get("committer"))
+            if oid is None:
+                raise UpstreamError(f"{q.source.id}: branch head has no valid commit id")
+            head = BranchHead(q.branch or "HEAD", oid, parse.date(committer.get("date")))
+            return UpstreamSnapshot(source=q.source, head=head, heads=(head,) if q.branch else ())
+        releases_raw, tags_raw = await asyncio.gather(
+            self._get_cached(urls[0]), self._get_cached(urls[1])
+        )
+        releases = tuple(
+            r
+            for r in (
+                _release_from_rest(x)
+                for x in (releases_raw if isinstance(releases_raw, list) else [])
+            )
+            if r is not None
+        )
+        tags: list[UpstreamRelease] = []
+        for t in tags_raw if isinstance(tags_raw, list) else []:
+            if not isinstance(t, dict):
+                continue
+            name = parse.tag_name(t.get("name"))
+            c = _obj(t.get("commit"))
+            if name is not None:
+                tags.append(
+                    UpstreamRelease(tag=name, commit=parse.commit(c.get("sha")), is_release=False)
+                )
+        return UpstreamSnapshot(source=q.source, releases=releases, tags=tuple(tags))
+
+
+def _release_from_rest(x: Any) -> UpstreamRelease | None:
+    if not isinstance(x, dict):
+        return None
+    tag = parse.tag_name(x.get("tag_name"))
+    if tag is None:
+        return None
+    return UpstreamRelease(
+        tag=tag,
+        date=parse.date(x.get("published_at")) or parse.date(x.get("created_at")),
+        prerelease=parse.flag(x.get("prerelease")),
+        draft=parse.flag(x.get("draft")),
+        notes=parse.text(x.get("body")),
+        url=parse.url(x.get("html_url")),
+    )
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _too_big(kind: str, message: str) -> bool:
+    text = message.lower()
+    return (
+        kind in ("MAX_NODE_LIMIT_EXCEEDED", "RESOURCE_LIMITS_EXCEEDED")
+        or "timeout" in text
+        or "too many" in text
+    )
+
+
+def _nodes(conn: Any) -> list[Any]:
+    if isinstance(conn, dict) and isinstance(conn.get("nodes"), list):
+        return list(conn["nodes"])
+    return []
+
+
+def _commit_of(target: Any) -> tuple[str | None, datetime | None]:
+    """A ref target: a commit, or an annotated tag pointing (maybe via tags) at one."""
+    for _ in range(4):
+        if not isinstance(target, dict):
+            return None, None
+        if "committedDate" in target or not isinstance(target.get("target"), dict):
+            return parse.commit(target.get("oid")), parse.date(target.get("committedDate"))
+        target = target["target"]
+    return None, None
+
+
+def _snapshot_from_graphql(q: GitHubQuery, node: dict[str, Any]) -> UpstreamSnapshot:
+    if q.need == "branch":
+        ref = node.get("branch") if q.branch else node.get("defaultBranchRef")
+        if not isinstance(ref, dict):
+            raise UpstreamError(f"{q.source.id}: branch {q.branch or '(default)'} not found")
+        oid, when = _commit_of(ref.get("target"))
+        name = parse.tag_name(ref.get("name")) or q.branch or "HEAD"
+        if oid is None:
+            raise UpstreamError(f"{q.source.id}: branch head has no valid commit id")
+        head = BranchHead(name, oid, when)
+        return UpstreamSnapshot(source=q.source, head=head, heads=(head,))
+    releases: list[UpstreamRelease] = []
+    for r in _nodes(node.get("releases")):
+        if not isinstance(r, dict) or (tag := parse.tag_name(r.get("tagName"))) is None:
+            continue
+        tc = _obj(r.get("tagCommit"))
+        releases.append(
+            UpstreamRelease(
+                tag=tag,
+                commit=parse.commit(tc.get("oid")),
+                date=parse.date(r.get("publishedAt")) or parse.date(r.get("createdAt")),
+                prerelease=parse.flag(r.get("isPrerelease")),
+                draft=parse.flag(r.get("isDraft")),
+                notes=parse.text(r.get("description")),
+                url=parse.url(r.get("url")),
+            )
+        )
+    tags: list[UpstreamRelease] = []
+    for t in _nodes(node.get("refs")):
+        if not isinstance(t, dict) or (tag_of_ref := parse.tag_name(t.get("name"))) is None:
+            continue
+        oid, when = _commit_of(t.get("target"))
+        tags.append(UpstreamRelease(tag=tag_of_ref, commit=oid, date=when, is_release=False))
+    return UpstreamSnapshot(source=q.source, releases=tuple(releases), tags=tuple(tags))
+
+
+def _graphql_reset(data: Any, resp: HttpResponse) -> float | None:
+    if isinstance(data, dict) and isinstance(data.get("rateLimit"), dict):
+        when = parse.date(data["rateLimit"].get("resetAt"))
+        if when is not None:
+            return when.timestamp()
+    header = resp.header("x-ratelimit-reset")
+    try:
+        return float(header) if header else datetime.now(UTC).timestamp() + 60
+    except ValueError:
+        return None

@@ -1,0 +1,279 @@
+"""The one HTTP layer every source uses: one httpx AsyncClient, per-host limits, polite retries.
+
+Follows GitHub's guidance (docs in /work/shared/README.md): honour `Retry-After`; when
+`X-RateLimit-Remaining` is 0 wait until `X-RateLimit-Reset`, or in a one-shot run stop at once
+with `RateLimitedError(retry_at)`; back off exponentially on 5xx and dropped connections; give up
+after a bounded number of attempts. Tokens go into headers only for the hosts they belong to and
+are never logged (only method, URL and status are).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from updater import __version__
+from updater.errors import RateLimitedError, UpstreamError
+from updater.logs import get_logger
+
+log = get_logger("upstream.http")
+
+_MAX_BODY = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    max_attempts: int = 5
+    per_host_connections: int = 8
+    timeout: float = 30.0
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    # One-shot CLI run: an exhausted primary limit stops the run with the time to retry.
+    one_shot: bool = True
+    # The longest single sleep for a rate limit (Retry-After or a reset); beyond it we stop.
+    max_rate_wait: float = 120.0
+    # GitHub: with no hint, a rate-limited request waits at least a minute.
+    min_rate_wait: float = 60.0
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    text: str
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            raise UpstreamError(f"{self.url}: answer is not JSON (HTTP {self.status})") from None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class HttpStats:
+    sent: int = 0
+    by_host: dict[str, int] = field(default_factory=dict)
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """`Retry-After` as seconds: either delta-seconds or an HTTP date."""
+    if value is None:
+        return None
+    seconds = _float(value)
+    if seconds is not None:
+        return max(0.0, seconds)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+    except (TypeError, ValueError):
+        return None
+
+
+class HttpClient:
+    """`async with HttpClient(settings, tokens={"api.github.com": token}) as http: ...`"""
+
+    def __init__(
+        self,
+        settings: HttpSettings | None = None,
+        tokens: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings or HttpSettings()
+        self._tokens = dict(tokens or {})
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        # Host -> UNIX time before which its primary limit is known to be exhausted.
+        self._exhausted: dict[str, float] = {}
+        self.stats = HttpStats()
+
+    async def __aenter__(self) -> HttpClient:
+        self._client = httpx.AsyncClient(
+            timeout=self.settings.timeout,
+            follow_redirects=True,
+            headers={"User-Agent": f"updater/{__version__}"},
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+            transport=self._transport,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _host(self, url: str) -> str:
+        return urlsplit(url).netloc
+
+    def _semaphore(self, host: str) -> asyncio.Semaphore:
+        sem = self._limits.get(host)
+        if sem is None:
+            sem = self._limits[host] = asyncio.Semaphore(self.settings.per_host_connections)
+        return sem
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        """Send with retries. Raises RateLimitedError or UpstreamError; 4xx other than rate
+        limits are returned to the caller (a 404 is an answer, not a failure of the transport)."""
+        if self._client is None:
+            raise RuntimeError("HttpClient used outside `async with`")
+        host = self._host(url)
+        send_headers = dict(headers or {})
+        token = self._tokens.get(host)
+        if token:
+            send_headers["Authorization"] = f"Bearer {token}"
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, _Retry) and exc.wait is not None:
+                return exc.wait
+            base = self.settings.backoff_base * (2 ** (state.attempt_number - 1))
+            return float(min(base, self.settings.backoff_max))
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.max_attempts),
+            retry=retry_if_exception_type(_Retry),
+            wait=wait,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._send_once(method, url, host, send_headers, json_body, params)
+        except _Retry as exc:
+            raise UpstreamError(
+                f"{_redact_url(url)}: {exc.reason} (gave up after {self.settings.max_attempts} attempts)"
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_once(
+        self,
+        method: str,
+        url: str,
+        host: str,
+        headers: Mapping[str, str],
+        json_body: Any,
+        params: Mapping[str, str] | None,
+    ) -> HttpResponse:
+        assert self._client is not None
+        now = time.time()
+        blocked = self._exhausted.get(host, 0.0)
+        if blocked > now:
+            self._rate_wait_or_stop(url, blocked - now, blocked, "primary rate limit exhausted")
+        async with self._semaphore(host):
+            self.stats.sent += 1
+            self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
+            try:
+                resp = await self._client.request(
+                    method, url, headers=headers, json=json_body, params=params
+                )
+                body = resp.content[:_MAX_BODY].decode(resp.encoding or "utf-8", "replace")
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                log.info(
+                    "http.dropped", method=method, url=_redact_url(url), error=type(exc).__name__
+                )
+                raise _Retry(f"connection failed ({type(exc).__name__})") from None
+        log.debug("http", method=method, url=_redact_url(url), status=resp.status_code)
+        response = HttpResponse(
+            url=_redact_url(url),
+            status=resp.status_code,
+            headers={k.lower(): v for k, v in resp.headers.items()},
+            text=body,
+        )
+        self._check_rate_limit(response, host)
+        if resp.status_code >= 500:
+            raise _Retry(f"HTTP {resp.status_code}")
+        return response
+
+    def _check_rate_limit(self, resp: HttpResponse, host: str) -> None:
+        now = time.time()
+        remaining = resp.header("x-ratelimit-remaining")
+        reset = _float(resp.header("x-ratelimit-reset"))
+        retry_after = retry_after_seconds(resp.header("retry-after"), now)
+        limited = resp.status == 429 or (
+            resp.status == 403
+            and (remaining == "0" or retry_after is not None or "rate limit" in resp.text.lower())
+        )
+        if not limited:
+            return
+        if retry_after is not None:
+            self._rate_wait_or_stop(
+                resp.url, retry_after, now + retry_after, f"HTTP {resp.status}, Retry-After"
+            )
+            raise _Retry(f"HTTP {resp.status} rate limited", wait=retry_after)
+        if remaining == "0" and reset is not None:
+            self._exhausted[host] = reset
+            if self.settings.one_shot:
+                raise RateLimitedError(
+                    f"{resp.url}: primary rate limit exhausted until {time.strftime('%H:%M:%S', time.localtime(reset))}",
+                    retry_at=reset,
+                )
+            delay = max(0.0, reset - now) + 1.0
+            self._rate_wait_or_stop(resp.url, delay, reset, "primary rate limit exhausted")
+            raise _Retry("primary rate limit exhausted", wait=delay)
+        # A secondary limit without hints: at least a minute, exponential beyond.
+        delay = self.settings.min_rate_wait
+        self._rate_wait_or_stop(
+            resp.url, delay, now + delay, f"HTTP {resp.status} secondary rate limit"
+        )
+        raise _Retry(f"HTTP {resp.status} secondary rate limit", wait=delay)
+
+    def _rate_wait_or_stop(self, url: str, delay: float, retry_at: float, why: str) -> None:
+        if (
+            self.settings.one_shot
+            and why.startswith("primary")
+            or delay > self.settings.max_rate_wait
+        ):
+            raise RateLimitedError(
+                f"{_redact_url(url)}: {why}; retry after {int(delay) + 1} s", retry_at=retry_at
+            )
+        log.info("http.rate_limited", url=_redact_url(url), wait=round(delay, 1), reason=why)
+
+
+def _redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        parts = parts._replace(netloc=netloc)
+    return parts.geturl()

@@ -1,0 +1,49 @@
+"""Validation of hostile upstream values before they become model objects."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from updater.upstream.model import COMMIT_RE
+
+# Git refuses far more than this; we only need to refuse what could hurt a .nix file or a log.
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+@~\-/]{0,199}$")
+
+
+def tag_name(value: Any) -> str | None:
+    if isinstance(value, str) and _TAG.match(value) and ".." not in value:
+        return value
+    return None
+
+
+def commit(value: Any) -> str | None:
+    if isinstance(value, str) and COMMIT_RE.match(value.lower()):
+        return value.lower()
+    return None
+
+
+def date(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def text(value: Any, limit: int = 20000) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def url(value: Any) -> str | None:
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 2000:
+        if not any(c.isspace() or c in "\"'`\\" for c in value):
+            return value
+    return None
+
+
+def flag(value: Any) -> bool:
+    return value is True
