@@ -1,0 +1,196 @@
+"""Which exported package attributes a node feeds, statically.
+
+A NUR exports `{organization}-{key}` for each attribute `key` of `pkgs/{organization}/default.nix`
+(and `key` for the attributes of `pkgs/default.nix` that are not organizations). A node feeds:
+the export binding that contains it; or, inside a let binding, whatever the references to that
+binding feed; or, at a file's top level, whatever the callPackage/import sites of that file feed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from updater.nixfile.model import PackageRef
+from updater.nixfile.parse import Node
+from updater.nixfile.resolve import Resolver
+from updater.nixfile.scan import FileFacts
+from updater.nixfile.syntax import (
+    bindings,
+    flatten_apply,
+    node_text,
+    unwrap,
+)
+
+
+@dataclass(frozen=True)
+class ExportSet:
+    facts: FileFacts
+    attrset: Node
+    organization: str | None  # None: names are the keys themselves
+
+    def name_of(self, key: str) -> str:
+        return f"{self.organization}-{key}" if self.organization else key
+
+
+def _exported_attrset(facts: FileFacts) -> Node | None:
+    """The attribute set a file evaluates to: through formals, lets, `lib.x { .. }` wrappers."""
+    if not facts.parsed.root.named_children:
+        return None
+    node = unwrap(facts.parsed.root.named_children[0])
+    for _ in range(20):
+        if node.type == "function_expression":
+            body = node.child_by_field_name("body")
+            if body is None:
+                return None
+            node = unwrap(body)
+        elif node.type == "let_expression":
+            body = node.child_by_field_name("body")
+            if body is None:
+                return None
+            node = unwrap(body)
+        elif node.type == "with_expression":
+            body = node.child_by_field_name("body")
+            if body is None:
+                return None
+            node = unwrap(body)
+        elif node.type == "apply_expression":
+            _, args = flatten_apply(node)
+            if not args:
+                return None
+            node = unwrap(args[-1])
+        elif node.type in ("attrset_expression", "rec_attrset_expression"):
+            return node
+        else:
+            return None
+    return None
+
+
+def export_sets(files: dict[str, FileFacts], pkgs_dir: str) -> dict[str, ExportSet]:
+    found: dict[str, ExportSet] = {}
+    prefix = pkgs_dir.rstrip("/") + "/"
+    for rel, facts in files.items():
+        if not rel.startswith(prefix) or posixpath.basename(rel) != "default.nix":
+            continue
+        inner = rel[len(prefix) :].split("/")
+        if len(inner) == 1:
+            org = None
+        elif len(inner) == 2:
+            org = inner[0]
+        else:
+            continue
+        attrset = _exported_attrset(facts)
+        if attrset is not None:
+            found[rel] = ExportSet(facts, attrset, org)
+    return found
+
+
+class Attribution:
+    """Answers `packages_of(file, node)` from the export sets and the call graph."""
+
+    def __init__(self, resolver: Resolver, exports: dict[str, ExportSet]) -> None:
+        self.resolver = resolver
+        self.exports = exports
+        # aggregator attribute names that merely include an organization (pkgs/default.nix)
+        self._org_dirs = {e.organization for e in exports.values() if e.organization}
+        self._memo: dict[tuple[str, int, int], frozenset[str]] = {}
+
+    def packages_of(self, facts: FileFacts, node: Node) -> frozenset[str]:
+        return self._packages_of(facts, node, set())
+
+    def _packages_of(
+        self, facts: FileFacts, node: Node, seen: set[tuple[str, int, int]]
+    ) -> frozenset[str]:
+        key = (facts.rel, node.start_byte, node.end_byte)
+        if key in self._memo:
+            return self._memo[key]
+        if key in seen:
+            return frozenset()
+        seen.add(key)
+        result = self._climb(facts, node, seen)
+        self._memo[key] = result
+        return result
+
+    def _climb(
+        self, facts: FileFacts, node: Node, seen: set[tuple[str, int, int]]
+    ) -> frozenset[str]:
+        export = self.exports.get(facts.rel)
+        current = node
+        while current.parent is not None:
+            parent = current.parent
+            if parent.type in ("inherited_attrs", "inherit", "inherit_from") and export is not None:
+                names = self._inherited_export_names(export, parent, current)
+                if names is not None:
+                    return names
+            if parent.type == "binding" and parent.parent is not None:
+                owner = parent.parent.parent
+                if owner is not None and export is not None and owner == export.attrset:
+                    name = self._export_name(export, parent)
+                    return frozenset({name}) if name else frozenset()
+                if owner is not None and owner.type == "let_expression":
+                    path = parent.child_by_field_name("attrpath")
+                    if path is not None:
+                        found: set[str] = set()
+                        for ref in self.resolver.references_to(facts, parent, node_text(path)):
+                            found |= self._packages_of(facts, ref, seen)
+                        return frozenset(found)
+            current = parent
+        found = set()
+        for caller, site in self.resolver.callers.get(facts.rel, []):
+            found |= self._packages_of(caller, site.node, seen)
+        return frozenset(found)
+
+    def _inherited_export_names(
+        self, export: ExportSet, parent: Node, current: Node
+    ) -> frozenset[str] | None:
+        """`inherit a;` / `inherit (e) a b;` directly in the export set."""
+        statement = parent if parent.type != "inherited_attrs" else parent.parent
+        if statement is None or statement.parent is None:
+            return None
+        if statement.parent.parent != export.attrset:
+            return None
+        if parent.type == "inherited_attrs" and current.type == "identifier":
+            return frozenset({export.name_of(node_text(current))})
+        attrs = statement.child_by_field_name("attrs")
+        if attrs is None:
+            return frozenset()
+        return frozenset(export.name_of(node_text(i)) for i in attrs.named_children)
+
+    def _export_name(self, export: ExportSet, binding: Node) -> str | None:
+        path = binding.child_by_field_name("attrpath")
+        if path is None:
+            return None
+        key = node_text(path).split(".")[0]
+        if export.organization is None and key in self._org_dirs:
+            return None  # `org = callPackage ./org { }` in pkgs/default.nix: the org names it
+        return export.name_of(key)
+
+    def package_refs(self) -> tuple[PackageRef, ...]:
+        refs: list[PackageRef] = []
+        for export in self.exports.values():
+            for arg in bindings(export.attrset):
+                if export.organization is None and arg.name in self._org_dirs:
+                    continue
+                file, line = export.facts.rel, arg.node.start_point.row + 1
+                if arg.value is not None:
+                    for site in export.facts.call_sites:
+                        if site.node == unwrap(arg.value):
+                            target = site.target
+                            files = self.resolver.files
+                            if target not in files and f"{target}/default.nix" in files:
+                                target = f"{target}/default.nix"
+                            if target in files:
+                                file, line = target, 1
+                refs.append(
+                    PackageRef(
+                        name=export.name_of(arg.name),
+                        file=file,
+                        line=line,
+                        key=arg.name,
+                        organization=export.organization,
+                    )
+                )
+        return tuple(sorted(refs, key=lambda r: r.name))
+
+
+__all__ = ["Attribution", "ExportSet", "export_sets"]

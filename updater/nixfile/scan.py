@@ -1,0 +1,154 @@
+"""Per-file extraction: the fetcher calls, derivations, callPackage/import sites of one file.
+
+One pass over the syntax tree records what the resolver needs; nothing here looks at other
+files. Nodes inside tree-sitter's damaged regions are never read.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from updater.nixfile import fetchers
+from updater.nixfile.fetchers import FetcherSpec
+from updater.nixfile.parse import Node, ParsedFile
+from updater.nixfile.syntax import (
+    Arg,
+    args_of,
+    attrset_body,
+    dotted_name,
+    flatten_apply,
+    node_text,
+    unwrap,
+)
+
+# An argument set with any of these is a derivation (or feeds one: callPackage arguments).
+DERIVATION_MARKERS = frozenset(
+    {"src", "version", "pname", "outputHash", *fetchers.DERIVATION_HASH_ATTRS, "pnpmDeps"}
+)
+
+
+@dataclass(frozen=True)
+class FetcherCall:
+    node: Node  # the whole call
+    called: str  # as written: `pkgs.fetchFromGitHub`
+    spec: FetcherSpec
+    args: dict[str, Arg]
+    attrset: Node
+    self_name: str | None  # `finalAttrs` of `fetcher (finalAttrs: { ... })`
+
+
+@dataclass(frozen=True)
+class DerivationCall:
+    node: Node
+    called: str
+    args: dict[str, Arg]
+    attrset: Node
+    self_name: str | None
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """`callPackage ./x.nix { ... }` or `import ./x.nix { ... }`: this file uses another file."""
+
+    node: Node
+    target: str  # repo-relative path of the called file (directories -> default.nix)
+    args: dict[str, Arg]
+
+
+@dataclass
+class FileFacts:
+    """What one pass over a file found (built once, then only read)."""
+
+    parsed: ParsedFile
+    fetcher_calls: list[FetcherCall] = field(default_factory=list)
+    derivations: list[DerivationCall] = field(default_factory=list)
+    call_sites: list[CallSite] = field(default_factory=list)
+    version_bindings: list[Arg] = field(default_factory=list)
+    comments: list[Node] = field(default_factory=list)
+    bindings: list[Node] = field(default_factory=list)
+    references: dict[str, list[Node]] = field(default_factory=dict)
+
+    @property
+    def rel(self) -> str:
+        return self.parsed.rel
+
+
+def _path_target(rel: str, node: Node) -> str | None:
+    node = unwrap(node)
+    if node.type != "path_expression":
+        return None
+    text = node_text(node)
+    if not (text.startswith("./") or text.startswith("../")) or "${" in text:
+        return None
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), text))
+    if joined.startswith("../"):
+        return None
+    return joined
+
+
+def extract(parsed: ParsedFile) -> FileFacts:
+    facts = FileFacts(parsed)
+    stack = [parsed.root]
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if node.is_error or node.is_missing:
+            continue
+        if kind == "comment":
+            facts.comments.append(node)
+            continue
+        if kind == "apply_expression":
+            parent = node.parent
+            outermost = not (
+                parent is not None
+                and parent.type == "apply_expression"
+                and parent.child_by_field_name("function") == node
+            )
+            if outermost:
+                _apply(facts, node)
+        elif kind == "binding" or kind in ("inherit", "inherit_from"):
+            facts.bindings.append(node)
+            if kind == "binding":
+                path = node.child_by_field_name("attrpath")
+                if path is not None and node_text(path) == "version":
+                    value = node.child_by_field_name("expression")
+                    if value is not None:
+                        facts.version_bindings.append(Arg("version", node, value, None))
+        elif kind == "variable_expression":
+            ident = node.child_by_field_name("name")
+            if ident is not None:
+                facts.references.setdefault(node_text(ident), []).append(node)
+            continue
+        elif kind == "inherited_attrs" and node.parent is not None and node.parent.type == "inherit":
+            for ident in node.named_children:
+                facts.references.setdefault(node_text(ident), []).append(ident)
+        if node.child_count:
+            stack.extend(reversed(node.children))
+    return facts
+
+
+def _apply(facts: FileFacts, node: Node) -> None:
+    head, args = flatten_apply(node)
+    called = dotted_name(head)
+    if called is None or not args:
+        return
+    last = called.rsplit(".", 1)[-1]
+    if last in ("callPackage", "import", "callPackages") or called == "builtins.import":
+        target = _path_target(facts.rel, args[0])
+        if target is not None:
+            body = attrset_body(args[1]) if len(args) > 1 else None
+            facts.call_sites.append(
+                CallSite(node, target, args_of(body[0]) if body is not None else {})
+            )
+        return
+    body = attrset_body(args[-1])
+    if body is None:
+        return
+    attrset, self_name = body
+    spec = fetchers.lookup(called)
+    arg_map = args_of(attrset)
+    if spec is not None:
+        facts.fetcher_calls.append(FetcherCall(node, called, spec, arg_map, attrset, self_name))
+    elif DERIVATION_MARKERS & arg_map.keys():
+        facts.derivations.append(DerivationCall(node, called, arg_map, attrset, self_name))
