@@ -1,0 +1,82 @@
+"""What every API module of the forge shares: the repository root, the data, the limits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from updater.sandbox.forge.faults import Faults
+from updater.sandbox.forge.gitrepo import BareRepo
+from updater.sandbox.forge.ratelimit import RateLimits
+from updater.sandbox.forge.state import BOT_USER, ForgeState, ForgeUser, utcnow
+
+HOSTS: tuple[str, ...] = (
+    "github.com",
+    "tangled.org",
+    "tangled.sh",
+    "codeberg.org",
+    "gitlab.com",
+    "git.example.org",
+)
+
+_NAME = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\Z")
+INSTALLATION_TOKEN_TTL = 3600
+
+
+def valid_name(part: str) -> bool:
+    """Owner and repository names: no traversal, no option-looking or empty parts."""
+    return bool(_NAME.match(part)) and part not in (".", "..") and not part.endswith(".lock")
+
+
+def looks_like_jwt(token: str) -> bool:
+    return bool(_JWT.match(token))
+
+
+@dataclass
+class ForgeCore:
+    root: Path
+    token: str | None = None
+    state: ForgeState = field(default_factory=ForgeState)
+    rate_limit: RateLimits = field(default_factory=RateLimits)
+    faults: Faults = field(default_factory=Faults)
+    base_url: str = ""
+    actor: ForgeUser = BOT_USER
+    # GET /user answers 403 for installation tokens (ghs_...) and, when this is set, for any token.
+    user_endpoint_forbidden: bool = False
+    started_at: datetime = field(default_factory=utcnow)
+    _tokens: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def repo_path(self, host: str, owner: str, repo: str) -> Path:
+        return self.root / host / owner / f"{repo}.git"
+
+    def bare(self, host: str, owner: str, repo: str) -> BareRepo | None:
+        """The served repository, or None when it does not exist or the name is unsafe."""
+        if host not in HOSTS or not valid_name(owner) or not valid_name(repo.removesuffix(".git")):
+            return None
+        bare = BareRepo(self.repo_path(host, owner, repo.removesuffix(".git")))
+        return bare if bare.exists() else None
+
+    def issue_installation_token(self) -> tuple[str, int]:
+        token = "ghs_" + secrets.token_hex(18)
+        expires = int(time.time()) + INSTALLATION_TOKEN_TTL
+        with self._lock:
+            self._tokens[token] = expires
+        return token, expires
+
+    def token_accepted(self, presented: str | None) -> bool:
+        if self.token is None:
+            return True
+        if presented is None:
+            return False
+        if presented == self.token:
+            return True
+        with self._lock:
+            expires = self._tokens.get(presented)
+        return expires is not None and expires > time.time()

@@ -1,0 +1,253 @@
+"""Read and write the bare git repositories the forge serves, with the real git binary."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from updater.errors import GitError
+
+_GIT_TIMEOUT = 60.0
+_FIELD = "\x1f"
+_COMMIT_FORMAT = _FIELD.join(["%H", "%T", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B"])
+
+
+@dataclass(frozen=True)
+class GitPerson:
+    name: str
+    email: str
+    date: datetime
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    author: GitPerson
+    committer: GitPerson
+    message: str
+
+
+@dataclass(frozen=True)
+class RefInfo:
+    """One ref; for an annotated tag `oid` is the tag object and `commit` the peeled commit."""
+
+    name: str
+    oid: str
+    object_type: str
+    commit: str
+    tagger_date: datetime | None
+    tag_message: str
+
+
+@dataclass(frozen=True)
+class DiffStat:
+    files: tuple[tuple[str, str], ...]  # (status letter, path)
+    additions: int
+    deletions: int
+
+
+def _git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # The forge must not see the world's insteadOf rules or the user's config.
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    env["GIT_CONFIG_GLOBAL"] = os.devnull
+    env["LC_ALL"] = "C"
+    return env
+
+
+class BareRepo:
+    """A bare repository at `path`; every method runs one or a few git commands."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        return (self.path / "HEAD").is_file() and (self.path / "objects").is_dir()
+
+    def git(self, *args: str, input_bytes: bytes | None = None, check: bool = True) -> bytes:
+        try:
+            proc = subprocess.run(
+                ["git", "--git-dir", str(self.path), *args],
+                input=input_bytes,
+                capture_output=True,
+                timeout=_GIT_TIMEOUT,
+                env=_git_env(),
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise GitError(f"{self.path}: git {args[0]} timed out") from exc
+        if check and proc.returncode != 0:
+            err = proc.stderr.decode(errors="replace").strip().splitlines()
+            raise GitError(
+                f"{self.path}: git {' '.join(args[:2])} failed: {err[-1] if err else ''}"
+            )
+        return proc.stdout
+
+    def default_branch(self) -> str:
+        out = self.git("symbolic-ref", "--quiet", "HEAD", check=False).decode().strip()
+        return out.removeprefix("refs/heads/") or "main"
+
+    def resolve_commit(self, rev: str) -> str | None:
+        if not rev or rev.startswith("-"):
+            return None
+        out = self.git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False
+        )
+        sha = out.decode().strip()
+        return sha or None
+
+    def resolve_object(self, rev: str) -> str | None:
+        if not rev or rev.startswith("-"):
+            return None
+        out = self.git("rev-parse", "--verify", "--quiet", "--end-of-options", rev, check=False)
+        return out.decode().strip() or None
+
+    def refs(self, prefix: str = "refs/") -> list[RefInfo]:
+        fmt = _FIELD.join(
+            [
+                "%(refname)",
+                "%(objectname)",
+                "%(objecttype)",
+                "%(*objectname)",
+                "%(taggerdate:iso-strict)",
+                "%(contents)",
+            ]
+        )
+        out = self.git("for-each-ref", f"--format={fmt}%00", prefix).decode(errors="replace")
+        refs: list[RefInfo] = []
+        for record in out.split("\x00"):
+            record = record.lstrip("\n")
+            if not record:
+                continue
+            name, oid, otype, peeled, tagger, contents = record.split(_FIELD, 5)
+            refs.append(
+                RefInfo(
+                    name=name,
+                    oid=oid,
+                    object_type=otype,
+                    commit=peeled or oid,
+                    tagger_date=datetime.fromisoformat(tagger) if tagger else None,
+                    tag_message=contents if otype == "tag" else "",
+                )
+            )
+        return refs
+
+    def ref(self, name: str) -> RefInfo | None:
+        for ref in self.refs(name):
+            if ref.name == name:
+                return ref
+        return None
+
+    def commits(
+        self, shas_or_revs: list[str], *, max_count: int | None = None, skip: int = 0
+    ) -> list[CommitInfo]:
+        args = ["log", "-z", f"--format={_COMMIT_FORMAT}"]
+        if max_count is not None:
+            args.append(f"--max-count={max_count}")
+        if skip:
+            args.append(f"--skip={skip}")
+        out = self.git(*args, "--end-of-options", *shas_or_revs, "--").decode(errors="replace")
+        return [_parse_commit(r) for r in out.split("\x00") if r]
+
+    def commit(self, sha: str) -> CommitInfo:
+        return self.commits([sha], max_count=1)[0]
+
+    def count(self, rev_range: str) -> int:
+        return int(self.git("rev-list", "--count", "--end-of-options", rev_range).decode().strip())
+
+    def ahead_behind(self, base: str, head: str) -> tuple[int, int]:
+        out = self.git("rev-list", "--left-right", "--count", f"{base}...{head}").decode().split()
+        return int(out[1]), int(out[0])
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        return self.git("merge-base", a, b, check=False).decode().strip() or None
+
+    def diff_stat(self, base: str, head: str) -> DiffStat:
+        names = (
+            self.git("diff", "--name-status", "-z", base, head)
+            .decode(errors="replace")
+            .split("\x00")
+        )
+        files: list[tuple[str, str]] = []
+        i = 0
+        while i + 1 < len(names):
+            status = names[i]
+            if status[:1] in ("R", "C"):
+                files.append((status[0], names[i + 2]))
+                i += 3
+            else:
+                files.append((status[:1], names[i + 1]))
+                i += 2
+        adds = dels = 0
+        for line in self.git("diff", "--numstat", base, head).decode(errors="replace").splitlines():
+            a, d, _ = line.split("\t", 2)
+            adds += int(a) if a.isdigit() else 0
+            dels += int(d) if d.isdigit() else 0
+        return DiffStat(tuple(files), adds, dels)
+
+    def merge_tree(self, base: str, head: str) -> str | None:
+        """The tree of merging `head` into `base`, or None when they conflict."""
+        proc_out = self.git("merge-tree", "--write-tree", base, head, check=False).decode()
+        tree = proc_out.split("\n", 1)[0].strip()
+        if len(tree) != 40 or "CONFLICT" in proc_out:
+            return None
+        return tree
+
+    def commit_tree(self, tree: str, parents: list[str], message: str, who: GitPerson) -> str:
+        args = ["commit-tree", tree]
+        for p in parents:
+            args += ["-p", p]
+        date = who.date.isoformat()
+        try:
+            proc = subprocess.run(
+                ["git", "--git-dir", str(self.path), *args],
+                input=message.encode(),
+                capture_output=True,
+                timeout=_GIT_TIMEOUT,
+                env={
+                    **_git_env(),
+                    "GIT_AUTHOR_NAME": who.name,
+                    "GIT_AUTHOR_EMAIL": who.email,
+                    "GIT_AUTHOR_DATE": date,
+                    "GIT_COMMITTER_NAME": who.name,
+                    "GIT_COMMITTER_EMAIL": who.email,
+                    "GIT_COMMITTER_DATE": date,
+                },
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise GitError(f"{self.path}: git commit-tree timed out") from exc
+        if proc.returncode != 0:
+            raise GitError(
+                f"{self.path}: git commit-tree failed: {proc.stderr.decode(errors='replace').strip()}"
+            )
+        return proc.stdout.decode().strip()
+
+    def update_ref(self, ref: str, new: str, old: str | None = None) -> None:
+        self.git("update-ref", ref, new, *([old] if old else []))
+
+    def delete_ref(self, ref: str) -> bool:
+        if self.resolve_object(ref) is None:
+            return False
+        self.git("update-ref", "-d", ref)
+        return True
+
+    def archive(self, rev: str, prefix: str) -> bytes:
+        return self.git("archive", "--format=tar.gz", f"--prefix={prefix}", "--end-of-options", rev)
+
+
+def _parse_commit(record: str) -> CommitInfo:
+    sha, tree, parents, an, ae, ad, cn, ce, cd, body = record.lstrip("\n").split(_FIELD, 9)
+    return CommitInfo(
+        sha=sha,
+        tree=tree,
+        parents=tuple(parents.split()),
+        author=GitPerson(an, ae, datetime.fromisoformat(ad)),
+        committer=GitPerson(cn, ce, datetime.fromisoformat(cd)),
+        message=body.rstrip("\n"),
+    )
