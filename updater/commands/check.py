@@ -1,13 +1,172 @@
-"""`updater check`: not implemented yet."""
+"""`updater check`: which packages have a newer upstream version, as a table or as JSON.
+
+Exit 0 when the check ran (outdated or not), 1 when some source failed (the others still
+finish and are reported), 2 for usage errors.
+"""
 
 from __future__ import annotations
 
-import click
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from updater.context import AppContext
 from updater.errors import UsageError
+from updater.nixfile.repository import scan_repository
+from updater.state.store import StateStore
+from updater.upstream.github import GitHubApi
+from updater.upstream.http import HttpClient, HttpSettings
+from updater.upstream.registry import Endpoints
+from updater.upstream.tracking import Checked, Tracked, check, failed, plan
+
+
+def endpoints_of(ctx: AppContext) -> Endpoints:
+    github = GitHubApi(
+        api_url=ctx.endpoints.api_url,
+        graphql_url=ctx.endpoints.graphql_url,
+        token=ctx.secrets.github_token,
+    )
+    apis = {domain: f.api_url.rstrip("/") for domain, f in ctx.config.forges.items() if f.api_url}
+    return Endpoints(github=github, api_urls=apis)
+
+
+def tokens_of(ctx: AppContext) -> dict[str, str]:
+    token = ctx.secrets.github_token
+    if not token:
+        return {}
+    return {urlsplit(u).netloc: token for u in (ctx.endpoints.api_url, ctx.endpoints.graphql_url)}
+
+
+async def run_check(
+    ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None
+) -> list[Checked]:
+    settings = HttpSettings(one_shot=True)
+    with StateStore.open(ctx.state_url) as store:
+        async with HttpClient(settings, tokens=tokens_of(ctx)) as http:
+            task = None
+            if progress is not None:
+                task = progress.add_task(
+                    "checking upstreams", total=sum(1 for t in tracked if t.problem is None)
+                )
+
+            def advance(n: int) -> None:
+                if progress is not None and task is not None:
+                    progress.advance(task, n)
+
+            results = await check(tracked, http, endpoints_of(ctx), store, on_done=advance)
+        now = datetime.now(UTC)
+        store.save_check_results([r for c in results for r in c.records(now)])
+    return results
+
+
+def _age(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return ""
+    seconds = max(0, int((now - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    out: list[dict[str, Any]] = []
+    for c in results:
+        t, d = c.tracked, c.decision
+        for name in t.packages or (t.group,):
+            latest = (
+                d.latest if d is not None and d.latest else (t.current if d is not None else None)
+            )
+            date = d.date if d is not None else None
+            out.append(
+                {
+                    "package": name,
+                    "current": t.current,
+                    "latest": latest,
+                    "outdated": bool(d and d.outdated),
+                    "rev": d.rev if d is not None else None,
+                    "newest": d.newest if d is not None else None,
+                    "age": _age(date, now) or None,
+                    "released_at": date.isoformat() if date else None,
+                    "source": t.source.id if t.source else None,
+                    "mode": t.policy.mode,
+                    "skipped": [
+                        {"tag": s.tag, "version": s.version, "reason": s.reason}
+                        for s in (d.skipped if d else ())
+                    ],
+                    "error": c.error,
+                    "problem": t.problem,
+                }
+            )
+    return sorted(out, key=lambda r: str(r["package"]))
+
+
+def _table(data: list[dict[str, Any]]) -> Table:
+    table = Table(title="updater check")
+    for col in ("package", "current", "latest", "age", "source", "skipped / problem"):
+        table.add_column(col, overflow="fold")
+    for r in data:
+        latest = r["latest"] or ""
+        if r["outdated"]:
+            rev = r["rev"] or ""
+            latest = f"[bold green]{latest}[/]" + (
+                f" ({rev[:12]})" if rev and rev != latest else ""
+            )
+        notes = [f"{s['version']}: {s['reason']}" for s in r["skipped"]]
+        if r["error"]:
+            notes.append(f"[red]error: {r['error']}[/]")
+        if r["problem"]:
+            notes.append(f"[yellow]{r['problem']}[/]")
+        table.add_row(
+            r["package"],
+            r["current"] or "",
+            latest,
+            r["age"] or "",
+            r["source"] or "",
+            "\n".join(notes),
+        )
+    return table
 
 
 @click.command("check")
-def command() -> None:
-    """(check) Not implemented yet."""
-    raise UsageError("'updater check' is not implemented yet")
+@click.option(
+    "--package",
+    "-p",
+    "packages",
+    multiple=True,
+    metavar="NAME",
+    help="Check only this package (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+@click.pass_obj
+def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
+    """Poll every upstream and show which packages have a newer version."""
+    scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
+    known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}
+    unknown = [p for p in packages if p not in known]
+    if unknown:
+        raise UsageError(f"unknown package(s): {', '.join(unknown)} (not found under {ctx.repo})")
+    tracked = plan(scan, ctx.config, packages)
+    console = Console(stderr=True)
+    if console.is_terminal and not as_json:
+        with Progress(console=console, transient=True) as progress:
+            results = asyncio.run(run_check(ctx, tracked, progress))
+    else:
+        results = asyncio.run(run_check(ctx, tracked, None))
+    data = rows(results)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        Console().print(_table(data))
+    if failed(results):
+        raise click.exceptions.Exit(1)

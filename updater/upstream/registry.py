@@ -8,7 +8,7 @@ stops the others. A RateLimitedError stops the GitHub part only and is reported 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,8 +54,11 @@ async def fetch_all(
     http: HttpClient,
     endpoints: Endpoints,
     store: StateStore | None,
+    on_done: Callable[[int], None] | None = None,
 ) -> dict[SourceRequest, Outcome]:
+    """Fetch every request; `on_done(n)` is called as n more requests have their answer."""
     results: dict[SourceRequest, Outcome] = {}
+    done = on_done or (lambda _n: None)
     unique = list(dict.fromkeys(requests))
     github = [r for r in unique if _is_github(r.source)]
     others = [r for r in unique if not _is_github(r.source)]
@@ -80,6 +83,8 @@ async def fetch_all(
                 return UpstreamError(f"{spec.id}: no source module for kind {spec.kind}")
         except UpstreamError as exc:
             return exc
+        finally:
+            done(1)
         return snap
 
     async def github_part() -> None:
@@ -92,7 +97,9 @@ async def fetch_all(
         except RateLimitedError as exc:
             for r in github:
                 results[r] = exc
+            done(len(github))
             return
+        done(len(github))
         for q, r in queries.items():
             results[r] = answers.get(q) or UpstreamError(f"{r.source.id}: no answer")
 

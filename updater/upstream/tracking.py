@@ -1,0 +1,260 @@
+"""Track upstreams: from the scanned pins and the config to one decision per source group.
+
+For each group of pins (one upstream source, maybe several packages): infer the source from
+the fetcher (or take the config's `source`), read the current version and rev, build the policy
+(config.policy defaults, then per-package overrides), skip sources still backed off after
+repeated failures, fetch everything concurrently, decide, and remember results and failures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from updater.config import Config, PackageConfig
+from updater.errors import ConfigError, RateLimitedError, UpstreamError
+from updater.nixfile.model import Pin, PinKind, ScanResult, SourceGroup
+from updater.state.store import CheckRecord, SkippedRecord, StateStore
+from updater.upstream.http import HttpClient
+from updater.upstream.model import COMMIT_RE, SourceKind, SourceSpec
+from updater.upstream.registry import Endpoints, SourceRequest, fetch_all
+from updater.version.policy import Decision, Policy, decide_branch, decide_release, version_of_tag
+
+_KINDS: dict[str, SourceKind] = {
+    "github": "github",
+    "tangled": "tangled",
+    "git": "git",
+    "forgejo": "forgejo",
+    "gitea": "gitea",
+    "gitlab": "gitlab",
+}
+_OVERRIDE = re.compile(r"^(?P<kind>github|tangled|git|forgejo|gitea|gitlab):(?P<rest>\S+)$")
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """One source group to check and the packages it feeds."""
+
+    group: str
+    packages: tuple[str, ...]
+    source: SourceSpec | None
+    current: str | None
+    current_rev: str | None
+    policy: Policy
+    problem: str | None = None
+
+    @property
+    def request(self) -> SourceRequest | None:
+        if self.source is None:
+            return None
+        if self.policy.mode == "branch":
+            return SourceRequest(self.source, "branch", self.policy.branch)
+        return SourceRequest(self.source, "releases")
+
+
+@dataclass(frozen=True)
+class Checked:
+    tracked: Tracked
+    decision: Decision | None
+    error: str | None = None
+
+    def records(self, now: datetime) -> list[CheckRecord]:
+        t, d = self.tracked, self.decision
+        skipped = tuple(SkippedRecord(s.tag, s.version, s.reason) for s in (d.skipped if d else ()))
+        return [
+            CheckRecord(
+                package=name,
+                current=t.current,
+                latest=d.latest if d and d.latest else (t.current if d else None),
+                outdated=bool(d and d.outdated),
+                source=t.source.id if t.source else None,
+                skipped=skipped,
+                error=self.error or t.problem,
+                checked_at=now,
+            )
+            for name in (t.packages or (t.group,))
+        ]
+
+
+def _package_config(config: Config, names: Sequence[str]) -> PackageConfig:
+    for name in names:
+        if name in config.packages:
+            return config.packages[name]
+    return PackageConfig()
+
+
+def parse_source_override(text: str, origin: str) -> SourceSpec:
+    """`github:owner/repo`, `forgejo:codeberg.org/owner/repo`, `git:https://host/x.git`."""
+    m = _OVERRIDE.match(text)
+    if m is None:
+        raise ConfigError(
+            f"{origin}: source {text!r}: expected kind:location, e.g. github:owner/repo"
+        )
+    kind, rest = _KINDS[m["kind"]], m["rest"]
+    if kind == "git":
+        if not rest.startswith(("https://", "http://", "git://", "ssh://")):
+            raise ConfigError(f"{origin}: source {text!r}: git needs a URL")
+        tail = rest.rstrip("/").removesuffix(".git").split("/")
+        return SourceSpec("git", rest.split("/")[2], tail[-2], tail[-1], rest)
+    parts = rest.split("/")
+    if kind == "github" and len(parts) == 2:
+        return SourceSpec.github(parts[0], parts[1]).validate()
+    if len(parts) != 3:
+        raise ConfigError(f"{origin}: source {text!r}: expected {kind}:domain/owner/repo")
+    domain, owner, repo = parts
+    return SourceSpec(kind, domain, owner, repo, f"https://{domain}/{owner}/{repo}").validate()
+
+
+def _source_of(group: SourceGroup, src: Pin | None, config: Config) -> SourceSpec | None:
+    forge, domain, owner, repo, url = group.forge, group.domain, group.owner, group.repo, group.url
+    if domain and domain in config.forges:
+        forge = config.forges[domain].type
+    if src is not None and src.fetcher in ("fetchurl", "fetchzip", "fetchTarball") and url:
+        if domain and owner and repo and "/releases/download/" in url:
+            return SourceSpec(
+                "release-asset",
+                domain,
+                owner,
+                repo,
+                f"https://{domain}/{owner}/{repo}",
+                asset_url=url,
+            )
+        return None
+    if forge is None or forge not in _KINDS or not domain or not owner or not repo:
+        if forge == "git" and url and owner and repo and domain:
+            return SourceSpec("git", domain, owner, repo, url)
+        return None
+    kind = _KINDS[forge]
+    base = url if kind == "git" and url else f"https://{domain}/{owner}/{repo}"
+    try:
+        return SourceSpec(kind, domain, owner, repo, base).validate()
+    except UpstreamError:
+        return None
+
+
+def plan(scan: ScanResult, config: Config, only: Sequence[str] = ()) -> list[Tracked]:
+    """One Tracked per source group feeding a wanted package (all when `only` is empty)."""
+    wanted = set(only)
+    out: list[Tracked] = []
+    for group in scan.groups():
+        if wanted and not (wanted & set(group.packages)) and group.id not in wanted:
+            continue
+        names = (*group.packages, group.id)
+        pkg = _package_config(config, names)
+        pins = {
+            k: group.pins_of(k)
+            for k in (PinKind.SRC, PinKind.REV, PinKind.TAG, PinKind.VERSION, PinKind.URL)
+        }
+        src = (pins[PinKind.SRC] or (None,))[0]
+        rev = (pins[PinKind.REV] or pins[PinKind.TAG] or (None,))[0]
+        version_pin = (pins[PinKind.VERSION] or (None,))[0]
+        rev_value = (rev.resolved or rev.value) if rev is not None else None
+        commit_pinned = rev_value is not None and bool(COMMIT_RE.match(rev_value))
+        current = version_pin.value if version_pin is not None else None
+        if current is None and rev_value and not commit_pinned and "${" not in rev_value:
+            current = version_of_tag(rev_value, Policy())
+        base = Policy(
+            mode=pkg.mode or ("branch" if commit_pinned else "release"),
+            prereleases=pkg.prereleases
+            if pkg.prereleases is not None
+            else config.policy.prereleases,
+            tag_prefix=pkg.tag_prefix,
+            tag_regex=pkg.tag_regex,
+            ignore=tuple(config.policy.ignore) + tuple(pkg.ignore),
+            min_age_days=pkg.min_age_days
+            if pkg.min_age_days is not None
+            else config.policy.min_age_days,
+            branch=pkg.branch,
+        )
+        problem: str | None = None
+        source: SourceSpec | None
+        if pkg.source:
+            source = parse_source_override(
+                pkg.source, f"config packages.{group.packages[0] if group.packages else group.id}"
+            )
+        else:
+            source = _source_of(group, src, config)
+        if pkg.skip or any(p.skipped for p in group.pins):
+            problem = "skipped by config or directive"
+        elif any(
+            p.floating for p in group.pins if p.kind in (PinKind.REV, PinKind.URL, PinKind.SRC)
+        ):
+            problem = "floating reference (HEAD, latest): pin it to check it"
+        elif source is None:
+            problem = f"no known source for {group.forge or 'this fetcher'} at {group.domain or group.url or '?'}"
+        elif current is None and base.mode == "release":
+            problem = "no version pin to compare with"
+        if base.mode == "branch" and current is None:
+            current = rev_value[:12] if rev_value else None
+        out.append(
+            Tracked(
+                group=group.id,
+                packages=group.packages,
+                source=source,
+                current=current,
+                current_rev=rev_value,
+                policy=base,
+                problem=problem,
+            )
+        )
+    return out
+
+
+async def check(
+    tracked: Sequence[Tracked],
+    http: HttpClient,
+    endpoints: Endpoints,
+    store: StateStore | None,
+    now: datetime | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Checked]:
+    now = now or datetime.now(UTC)
+    requests: list[SourceRequest] = []
+    backed: dict[str, str] = {}
+    for t in tracked:
+        req = t.request
+        if t.problem is not None or req is None:
+            continue
+        if store is not None and (f := store.backed_off(req.source.id, now)) is not None:
+            backed[req.source.id] = (
+                f"backed off after {f.count} failure(s) until {f.retry_at:%Y-%m-%d %H:%M} UTC: {f.reason}"
+            )
+            continue
+        requests.append(req)
+    results = await fetch_all(requests, http, endpoints, store, on_done)
+    out: list[Checked] = []
+    for t in tracked:
+        req = t.request
+        if t.problem is not None or req is None:
+            out.append(Checked(t, None, None))
+            continue
+        if req.source.id in backed:
+            out.append(Checked(t, None, backed[req.source.id]))
+            continue
+        result = results.get(req)
+        if result is None or isinstance(result, UpstreamError):
+            message = str(result) if result is not None else "no answer"
+            if store is not None:
+                retry_at = None
+                if isinstance(result, RateLimitedError) and result.retry_at is not None:
+                    retry_at = datetime.fromtimestamp(result.retry_at, UTC)
+                    message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
+                store.record_failure(req.source.id, message, retry_at=retry_at, now=now)
+            out.append(Checked(t, None, message))
+            continue
+        assert t.current is not None
+        if t.policy.mode == "branch":
+            decision = decide_branch(t.current, t.current_rev or "", result, t.policy, now)
+        else:
+            decision = decide_release(t.current, result, t.policy, now)
+        if store is not None:
+            store.clear_failure(req.source.id)
+            store.put_source_version(req.source.id, decision.newest or decision.latest or t.current)
+        out.append(Checked(t, decision))
+    return out
+
+
+def failed(results: Sequence[Checked]) -> bool:
+    return any(c.error is not None for c in results)
