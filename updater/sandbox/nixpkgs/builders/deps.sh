@@ -1,0 +1,10 @@
+. "$common"
+# A dependency derivation of the fixture: its output is the dependency lines of the lock file
+# and nothing else, so its hash moves exactly when the dependencies do.
+lock="$src/${lockDir:+$lockDir/}$lockfile"
+if [ ! -f "$lock" ]; then
+    echo "error: $name: no $lockfile in $src/${lockDir}" >&2
+    exit 1
+fi
+mkdir -p "$out"
+grep -E -- "$pattern" "$lock" >"$out/$output" || true
