@@ -37,6 +37,13 @@ class FetchInfo(_Record):
     fetch_submodules: bool | None
 
 
+class DepInfo(_Record):
+    """A dependency fixed-output derivation under its sub-attribute name."""
+
+    attr: str
+    info: FetchInfo
+
+
 class AttrInfo(_Record):
     """inspect.nix's record for one attribute."""
 
@@ -47,7 +54,10 @@ class AttrInfo(_Record):
     pname: str | None
     version: str | None
     # src, goModules, npmDeps, cargoDeps, pnpmDeps, ... that exist, in refresh order.
-    deps: dict[str, FetchInfo]
+    deps: list[DepInfo]
+
+    def dep(self, attr: str) -> FetchInfo | None:
+        return next((d.info for d in self.deps if d.attr == attr), None)
 
 
 def split_attr_path(attr: str) -> list[str]:

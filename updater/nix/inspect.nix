@@ -113,10 +113,9 @@ in
   derivation = if found && try (isDrv value) == true then fetchInfo value else null;
   pname = if found then strField value "pname" else null;
   version = if found then strField value "version" else null;
-  deps = builtins.listToAttrs (
-    map (n: {
-      name = n;
-      value = fetchInfo value.${n};
-    }) present
-  );
+  # A list, not an attribute set: Nix would sort the names and lose the refresh order.
+  deps = map (n: {
+    attr = n;
+    info = fetchInfo value.${n};
+  }) present;
 }
