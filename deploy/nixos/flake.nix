@@ -45,7 +45,5 @@
             self.packages.${pkgs.stdenv.hostPlatform.system}.updater;
         };
       nixosModules.updater = self.nixosModules.default;
-
-      formatter = forAllSystems (pkgs: pkgs.nixfmt-rfc-style);
     };
 }
