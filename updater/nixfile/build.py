@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from updater import nixhash
+from updater.errors import UnsafeValueError
 from updater.nixfile import fetchers
 from updater.nixfile.directives import AttachedDirective, applying
 from updater.nixfile.fetchers import FetcherSpec
@@ -259,7 +260,9 @@ class PinBuilder:
         if spec.release_asset:
             for attr in ("url", "urls"):
                 if attr in call.args:
-                    for draft in self._site(facts, call.args[attr], PinKind.URL, attr, group, spec=spec):
+                    for draft in self._site(
+                        facts, call.args[attr], PinKind.URL, attr, group, spec=spec
+                    ):
                         floating |= draft.floating
                         url = draft.resolved or draft.value
         elif spec.by_url and "rev" not in call.args and "tag" not in call.args:
@@ -288,7 +291,13 @@ class PinBuilder:
         for attr, kind in fetchers.DERIVATION_HASH_ATTRS.items():
             if attr in args:
                 node = args[attr].value or args[attr].node
-                self._site(facts, args[attr], kind, attr, group or self.enclosing_group(facts, node) or _file_fallback(facts))
+                self._site(
+                    facts,
+                    args[attr],
+                    kind,
+                    attr,
+                    group or self.enclosing_group(facts, node) or _file_fallback(facts),
+                )
         if "version" in args:
             node = args["version"].value or args["version"].node
             self._site(
@@ -379,7 +388,15 @@ class PinBuilder:
             draft.use_nodes.append((site_facts, site_node))
         for dependency in depends:
             dep_kind = PinKind.VERSION if _names_version(dependency) else kind
-            dep_drafts = self._leaf(dependency, dep_kind, _binding_name(dependency) or attr, group, spec, site_facts, site_node)
+            dep_drafts = self._leaf(
+                dependency,
+                dep_kind,
+                _binding_name(dependency) or attr,
+                group,
+                spec,
+                site_facts,
+                site_node,
+            )
             for dep in dep_drafts:
                 if dep.location not in draft.depends_on:
                     draft.depends_on.append(dep.location)
@@ -433,8 +450,10 @@ class PinBuilder:
             directives=tuple(found),
             users=tuple(draft.users),
             depends_on=tuple(draft.depends_on),
+            raw=facts.parsed.source[draft.location.start : draft.location.end].decode(
+                "utf-8", "replace"
+            ),
         )
-
 
     def _inherited_directives(
         self,
@@ -485,7 +504,7 @@ def _hash_format(draft: _Draft) -> tuple[HashFormat, HashAlgo]:
     if fmt is not HashFormat.MALFORMED:
         try:
             return fmt, nixhash.parse(draft.value, default).algo
-        except Exception:  # noqa: BLE001 - classify said it parses; keep the verdict
+        except UnsafeValueError:
             return fmt, default
     return fmt, default
 
@@ -533,6 +552,5 @@ def _with_copies(pins: list[Pin]) -> tuple[Pin, ...]:
         for pin in members:
             copies[pin.location] = tuple(m.location for m in members if m is not pin)
     return tuple(
-        replace(pin, copies=copies[pin.location]) if pin.location in copies else pin
-        for pin in pins
+        replace(pin, copies=copies[pin.location]) if pin.location in copies else pin for pin in pins
     )

@@ -82,7 +82,9 @@ def attach(
             directive_comments.append((node, *found))
     attached: list[AttachedDirective] = []
     root = parsed.root
-    body_start = next((c.start_byte for c in root.children if c.type != "comment"), len(parsed.source))
+    body_start = next(
+        (c.start_byte for c in root.children if c.type != "comment"), len(parsed.source)
+    )
     for node, name, argument in directive_comments:
         line = node.start_point.row + 1
         problem = _validate(name, argument)

@@ -92,7 +92,8 @@ class Pin:
     `literal` is True when the span is the content of a plain string literal (editable in
     place); otherwise `value` is the expression text and the span covers the expression.
     `users` are the places that use a let-bound (or argument-passed) value: the pin itself is
-    the definition. `copies` are the other pins holding the same literal for the same upstream
+    the definition. `value` is the logical value (`"sha256:" + "x"` reads `sha256:x`), `raw`
+    the exact text at the span. `copies` are the other pins holding the same literal for the same upstream
     source: they must move together. `depends_on` names the pins a derived value follows
     (`rev = "v${version}"` -> the version literal); edit those, not this one.
     """
@@ -119,6 +120,7 @@ class Pin:
     users: tuple[Location, ...] = ()
     copies: tuple[Location, ...] = ()
     depends_on: tuple[Location, ...] = ()
+    raw: str = ""  # the exact text at the span: what an Edit of this pin expects there
 
     @property
     def file(self) -> str:

@@ -79,7 +79,9 @@ def parse_warnings(parsed: ParsedFile) -> tuple[ScanWarning, ...]:
             )
         else:
             end = node.end_point.row + 1
-            what = f"syntax tree-sitter-nix cannot read (lines {line}-{end}); pins there are skipped"
+            what = (
+                f"syntax tree-sitter-nix cannot read (lines {line}-{end}); pins there are skipped"
+            )
         warnings.append(ScanWarning(parsed.rel, line, what))
     return tuple(warnings)
 
@@ -90,7 +92,7 @@ def check_parse(path: Path, timeout: float = 30.0) -> bool:
     if exe is None:
         raise FileNotFoundError("nix-instantiate is not on PATH")
     try:
-        done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        done = subprocess.run(
             [exe, "--parse", str(path)],
             capture_output=True,
             timeout=timeout,

@@ -26,7 +26,9 @@ def _candidates(repo: Path, pkgs_dir: str) -> list[str]:
         return []
     found = []
     for path in base.rglob("*.nix"):
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(repo).parts):
+        if path.is_file() and not any(
+            part.startswith(".") for part in path.relative_to(repo).parts
+        ):
             found.append(path.relative_to(repo).as_posix())
     return sorted(found)
 

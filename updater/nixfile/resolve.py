@@ -140,14 +140,20 @@ class Resolver:
         uses: tuple[Use, ...],
     ) -> list[Leaf]:
         # Only the file's own top-level function receives callPackage arguments.
-        top = unwrap(facts.parsed.root.named_children[0]) if facts.parsed.root.named_children else None
+        top = (
+            unwrap(facts.parsed.root.named_children[0])
+            if facts.parsed.root.named_children
+            else None
+        )
         if top is None or top != function:
             return []
         found: list[Leaf] = []
         for caller, site in self.callers.get(facts.rel, []):
             arg = site.args.get(name)
             if arg is not None and all(u.node != site.node for u in uses):
-                found.extend(self.leaves_of_arg(caller, arg, system, (*uses, Use(caller, site.node))))
+                found.extend(
+                    self.leaves_of_arg(caller, arg, system, (*uses, Use(caller, site.node)))
+                )
         return found
 
     def _attr_of(
@@ -178,12 +184,12 @@ class Resolver:
                 for sub in self.leaves_of_arg(leaf.facts, arg, key, leaf.uses):
                     found.extend(self._attr_in_leaf(sub, rest))
             return found
-        arg = args.get(name)
-        if arg is None:
+        found_arg = args.get(name)
+        if found_arg is None:
             return []
         return [
             deeper
-            for sub in self.leaves_of_arg(leaf.facts, arg, leaf.system, leaf.uses)
+            for sub in self.leaves_of_arg(leaf.facts, found_arg, leaf.system, leaf.uses)
             for deeper in self._attr_in_leaf(sub, rest)
         ]
 

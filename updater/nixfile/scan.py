@@ -120,7 +120,9 @@ def extract(parsed: ParsedFile) -> FileFacts:
             if ident is not None:
                 facts.references.setdefault(node_text(ident), []).append(node)
             continue
-        elif kind == "inherited_attrs" and node.parent is not None and node.parent.type == "inherit":
+        elif (
+            kind == "inherited_attrs" and node.parent is not None and node.parent.type == "inherit"
+        ):
             for ident in node.named_children:
                 facts.references.setdefault(node_text(ident), []).append(ident)
         if node.child_count:

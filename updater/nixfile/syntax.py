@@ -165,9 +165,7 @@ def lookup(name: str, start: Node) -> Definition | None:
                     return Definition("inherit", name, arg.node, arg.inherit_from, parent)
                 # `inherit name;` refers outside the scope that declares it
                 return lookup(name, parent) if parent.type == "let_expression" else None
-        elif parent.type == "function_expression" and node != parent.child_by_field_name(
-            "formals"
-        ):
+        elif parent.type == "function_expression" and node != parent.child_by_field_name("formals"):
             found = _function_binds(parent, name)
             if found is not None:
                 return found

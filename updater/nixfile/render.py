@@ -1,0 +1,118 @@
+"""Output of `updater scan`: JSON lines (the contract tools depend on), JSON, and a rich table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from updater.nixfile.model import Location, Pin, ScanResult
+
+
+def _location(loc: Location) -> dict[str, Any]:
+    return {"file": loc.file, "line": loc.line, "start": loc.start, "end": loc.end}
+
+
+def pin_record(pin: Pin) -> dict[str, Any]:
+    """One pin as the jsonl contract writes it (documented fields first)."""
+    return {
+        "file": pin.file,
+        "line": pin.line,
+        "kind": str(pin.kind),
+        "value": pin.value,
+        "format": str(pin.format) if pin.format is not None else None,
+        "group": pin.group,
+        "forge": pin.forge,
+        "domain": pin.domain,
+        "owner": pin.owner,
+        "repo": pin.repo,
+        "system": pin.system,
+        "packages": list(pin.packages),
+        "url": pin.url,
+        "start": pin.start,
+        "end": pin.end,
+        "attr": pin.attr,
+        "literal": pin.literal,
+        "resolved": pin.resolved,
+        "algo": str(pin.algo) if pin.algo is not None else None,
+        "fetcher": pin.fetcher,
+        "floating": pin.floating,
+        "directives": [
+            {"name": d.name, "argument": d.argument, "file": d.file, "line": d.line}
+            for d in pin.directives
+        ],
+        "users": [_location(u) for u in pin.users],
+        "copies": [_location(c) for c in pin.copies],
+        "depends_on": [_location(d) for d in pin.depends_on],
+    }
+
+
+def write_jsonl(result: ScanResult, out: TextIO) -> None:
+    for pin in result.pins:
+        out.write(json.dumps(pin_record(pin), sort_keys=False) + "\n")
+
+
+def write_json(result: ScanResult, out: TextIO) -> None:
+    document = {
+        "repo": result.repo,
+        "pins": [pin_record(p) for p in result.pins],
+        "packages": [
+            {
+                "name": p.name,
+                "file": p.file,
+                "line": p.line,
+                "key": p.key,
+                "organization": p.organization,
+            }
+            for p in result.packages
+        ],
+        "warnings": [
+            {"file": w.file, "line": w.line, "message": w.message} for w in result.warnings
+        ],
+    }
+    json.dump(document, out, indent=2)
+    out.write("\n")
+
+
+def _short(text: str, width: int = 56) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def write_table(result: ScanResult, console: Console) -> None:
+    """One table per upstream source, its pins in file order."""
+    for group in result.groups():
+        where = group.url or group.id
+        title = f"[bold]{where}[/bold]"
+        if group.forge:
+            title += f"  ({group.forge})"
+        table = Table(title=title, title_justify="left", expand=False)
+        table.add_column("location", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        for column in ("format", "system", "notes"):
+            table.add_column(column)
+        for pin in group.pins:
+            notes = []
+            if pin.floating:
+                notes.append("floating")
+            if pin.users:
+                notes.append(f"{len(pin.users)} users")
+            if pin.copies:
+                notes.append(f"{len(pin.copies) + 1} copies")
+            if pin.depends_on:
+                notes.append("follows " + ", ".join(str(d) for d in pin.depends_on))
+            notes.extend(f"# {d.name} {d.argument}".rstrip() for d in pin.directives)
+            table.add_row(
+                str(pin.location),
+                str(pin.kind),
+                _short(pin.value),
+                str(pin.format or ""),
+                pin.system or "",
+                "; ".join(notes),
+            )
+        console.print(table)
+        if group.packages:
+            console.print("  packages: " + ", ".join(group.packages))
+        console.print()
