@@ -50,6 +50,7 @@ class GitHubApi:
     tags: int = 30
     # "auto": REST for repositories with cached ETags, GraphQL for the rest.
     mode: Literal["auto", "graphql", "rest"] = "auto"
+    batch_size: int = MAX_BATCH
 
 
 Result = dict[GitHubQuery, UpstreamSnapshot | UpstreamError]
@@ -96,7 +97,7 @@ class GitHubSource:
 
     def _batches(self, queries: list[GitHubQuery]) -> list[list[GitHubQuery]]:
         per_repo = 1 + self.api.releases + self.api.tags
-        size = max(1, min(MAX_BATCH, NODE_BUDGET // per_repo))
+        size = max(1, min(self.api.batch_size, MAX_BATCH, NODE_BUDGET // per_repo))
         return [queries[i : i + size] for i in range(0, len(queries), size)]
 
     async def _graphql_all(self, queries: list[GitHubQuery], results: Result) -> list[GitHubQuery]:
