@@ -1,0 +1,329 @@
+"""The bot's pull requests on the package repository: find, read back, open, update, close.
+
+Every PR lives on `{branch_prefix}{name}` of the repository itself (never a fork), so
+`pulls?head=owner:branch&state=all` finds all of a branch's PRs, open and closed, and their
+metadata blocks say what each proposed. The decisions live in lifecycle.py; this module only
+gathers facts (`situation`) and carries out steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from github.GithubException import UnknownObjectException
+
+from updater.errors import ForgeError
+from updater.forge.body import pull_body, pull_title
+from updater.forge.client import ForgeClient
+from updater.forge.lifecycle import PERSON_PUSHED_MARKER, branch_name, ownership
+from updater.forge.metadata import parse_metadata
+from updater.forge.models import (
+    BranchOwnership,
+    BranchSituation,
+    CommitIdentity,
+    ProposedUpdate,
+    PullRequestInfo,
+    PullState,
+)
+from updater.logs import get_logger
+
+_log = get_logger("forge.pulls")
+
+
+def _state(raw_state: str, merged_at: datetime | None) -> PullState:
+    if raw_state == "open":
+        return PullState.OPEN
+    return PullState.MERGED if merged_at is not None else PullState.CLOSED_UNMERGED
+
+
+def pull_info(pull: Any) -> PullRequestInfo:
+    """A PyGithub PullRequest (list shape: no extra request) as the bot's frozen record."""
+    user = pull.user
+    return PullRequestInfo(
+        number=int(pull.number),
+        state=_state(str(pull.state), pull.merged_at),
+        head_ref=str(pull.head.ref),
+        head_sha=str(pull.head.sha),
+        base_ref=str(pull.base.ref),
+        title=str(pull.title or ""),
+        url=str(pull.html_url or ""),
+        author=str(user.login) if user is not None else None,
+        created_at=pull.created_at,
+        metadata=parse_metadata(pull.body),
+    )
+
+
+def _team_and_users(reviewers: Iterable[str]) -> tuple[list[str], list[str]]:
+    """`org/team` entries are team reviewers (by slug), the rest user logins."""
+    users, teams = [], []
+    for entry in reviewers:
+        if "/" in entry:
+            teams.append(entry.split("/", 1)[1])
+        elif entry:
+            users.append(entry)
+    return users, teams
+
+
+class PullRequests:
+    def __init__(self, client: ForgeClient) -> None:
+        self.client = client
+        self.settings = client.settings
+        self._default_branch: str | None = None
+
+    # reading ------------------------------------------------------------------------------
+    def branch(self, name: str) -> str:
+        return branch_name(self.settings.branch_prefix, name)
+
+    def default_branch(self) -> str:
+        if self._default_branch is None:
+            repo = self.client.repo
+            self._default_branch = self.client.read(
+                f"reading {self.client.repository}", lambda: str(repo.default_branch)
+            )
+        return self._default_branch
+
+    def for_branch(self, branch: str) -> tuple[PullRequestInfo, ...]:
+        """Every PR ever opened from `branch` of this repository, oldest first."""
+        head = f"{self.client.owner}:{branch}"
+        repo = self.client.repo
+
+        def fetch() -> list[PullRequestInfo]:
+            found = [pull_info(p) for p in repo.get_pulls(state="all", head=head)]
+            # Some servers ignore an unknown head; never trust a PR of another branch.
+            return [p for p in found if p.head_ref == branch]
+
+        pulls = self.client.read(f"listing pull requests of {branch}", fetch)
+        return tuple(sorted(pulls, key=lambda p: p.number))
+
+    def bot_pulls(self, state: str = "all") -> tuple[PullRequestInfo, ...]:
+        """Every PR from an update branch (`branch_prefix`) of this repository."""
+        repo = self.client.repo
+        prefix = self.settings.branch_prefix
+        owner = self.client.owner
+
+        def fetch() -> list[PullRequestInfo]:
+            out = []
+            for pull in repo.get_pulls(state=state, sort="created", direction="desc"):
+                label = str(pull.head.label or "")
+                if label.startswith(f"{owner}:") and str(pull.head.ref).startswith(prefix):
+                    out.append(pull_info(pull))
+            return out
+
+        return tuple(
+            sorted(
+                self.client.read("listing the bot's pull requests", fetch), key=lambda p: p.number
+            )
+        )
+
+    def seed_budget(self, pulls: Iterable[PullRequestInfo] | None = None) -> None:
+        """Count the bot's open PRs and those opened in the last hour, from the forge."""
+        known = tuple(pulls) if pulls is not None else self.bot_pulls("all")
+        open_count = sum(1 for p in known if p.state is PullState.OPEN)
+        opened = [p.created_at.timestamp() for p in known if p.created_at is not None]
+        self.client.budget.seed(open_count, opened)
+
+    def branch_commits(self, base: str, branch: str) -> tuple[CommitIdentity, ...] | None:
+        """The commits on `branch` that are not on `base`, or None when the branch does not exist."""
+        repo = self.client.repo
+
+        def fetch() -> tuple[CommitIdentity, ...] | None:
+            try:
+                comparison = repo.compare(base, branch)
+                commits = list(comparison.commits)
+            except UnknownObjectException:
+                return None
+            return tuple(
+                CommitIdentity(
+                    sha=str(c.sha),
+                    author_email=str(c.commit.author.email or ""),
+                    committer_email=str(c.commit.committer.email or ""),
+                )
+                for c in commits
+            )
+
+        return self.client.read(f"comparing {branch} with {base}", fetch)
+
+    def branch_ownership(self, base: str, branch: str) -> BranchOwnership:
+        commits = self.branch_commits(base, branch)
+        if commits is None:
+            return BranchOwnership.ABSENT
+        if not commits:
+            # The branch exists but adds nothing (e.g. merged by rebase): nothing of a person's to keep.
+            return BranchOwnership.BOT_ONLY
+        return ownership(commits, [self.settings.author_email])
+
+    def has_comment(self, number: int, marker: str) -> bool:
+        issue = self.client.repo.get_issue(number)
+
+        def fetch() -> bool:
+            return any(marker in (c.body or "") for c in issue.get_comments())
+
+        return self.client.read(f"reading comments of #{number}", fetch)
+
+    def situation(self, name: str, declined: frozenset[str] = frozenset()) -> BranchSituation:
+        """Everything lifecycle.decide needs about the branch of `name`."""
+        branch = self.branch(name)
+        pulls = self.for_branch(branch)
+        base = self.default_branch()
+        owner = self.branch_ownership(base, branch)
+        open_pulls = [p for p in pulls if p.state is PullState.OPEN]
+        commented = False
+        if owner is BranchOwnership.PERSON_PUSHED and open_pulls:
+            commented = self.has_comment(max(p.number for p in open_pulls), PERSON_PUSHED_MARKER)
+        return BranchSituation(
+            branch=branch,
+            pulls=pulls,
+            ownership=owner,
+            declined=declined,
+            person_comment_posted=commented,
+        )
+
+    # writing ------------------------------------------------------------------------------
+    def open(self, update: ProposedUpdate, base: str | None = None) -> int | None:
+        """Open the PR for `update` from its (already pushed) branch; its number, None in dry-run.
+
+        Refused with ForgeError when `max_open` or `max_new_per_hour` would be exceeded.
+        Labels, reviewers and assignees from the config follow; their failures are logged, not
+        raised: the PR exists either way.
+        """
+        refusal = self.client.budget.refusal()
+        if refusal is not None:
+            raise ForgeError(f"not opening a pull request for {update.name}: {refusal}")
+        branch = self.branch(update.name)
+        target = base or self.default_branch()
+        title, body = pull_title(update), pull_body(update)
+        repo = self.client.repo
+        created = self.client.write(
+            "POST",
+            f"{self.client.api_repo_path}/pulls",
+            f"open {branch} -> {target}: {title}",
+            lambda: repo.create_pull(
+                base=target, head=branch, title=title, body=body, maintainer_can_modify=True
+            ),
+        )
+        self.client.budget.note_opened()
+        if created is None:
+            return None
+        number = int(created.number)
+        _log.info("pull request opened", number=number, branch=branch, version=update.new_version)
+        self._decorate(number)
+        return number
+
+    def _decorate(self, number: int) -> None:
+        settings = self.settings
+        steps: list[Callable[[], None]] = []
+        if settings.labels:
+            steps.append(lambda: self.add_labels(number, settings.labels))
+        if settings.reviewers:
+            steps.append(lambda: self.request_reviewers(number, settings.reviewers))
+        if settings.assignees:
+            steps.append(lambda: self.add_assignees(number, settings.assignees))
+        for step in steps:
+            try:
+                step()
+            except ForgeError as exc:
+                _log.warning("pull request decoration failed", number=number, error=str(exc))
+
+    def update(self, number: int, update: ProposedUpdate) -> None:
+        """Refresh title and body (with its metadata block) after the branch moved."""
+        title, body = pull_title(update), pull_body(update)
+        pull = self.client.repo.get_pull(number)
+        self.client.write(
+            "PATCH",
+            f"{self.client.api_repo_path}/pulls/{number}",
+            f"update #{number}: {title}",
+            lambda: pull.edit(title=title, body=body),
+        )
+
+    def comment(self, number: int, text: str) -> None:
+        issue = self.client.repo.get_issue(number)
+        self.client.write(
+            "POST",
+            f"{self.client.api_repo_path}/issues/{number}/comments",
+            f"comment on #{number}: {text.splitlines()[-1][:80] if text else ''}",
+            lambda: issue.create_comment(text),
+        )
+
+    def add_labels(self, number: int, labels: Iterable[str]) -> None:
+        names = [n for n in labels if n]
+        issue = self.client.repo.get_issue(number)
+        self.client.write(
+            "POST",
+            f"{self.client.api_repo_path}/issues/{number}/labels",
+            f"label #{number}: {', '.join(names)}",
+            lambda: issue.add_to_labels(*names),
+        )
+
+    def request_reviewers(self, number: int, reviewers: Iterable[str]) -> None:
+        users, teams = _team_and_users(reviewers)
+        pull = self.client.repo.get_pull(number)
+        kwargs: dict[str, Any] = {}
+        if users:
+            kwargs["reviewers"] = users
+        if teams:
+            kwargs["team_reviewers"] = teams
+        self.client.write(
+            "POST",
+            f"{self.client.api_repo_path}/pulls/{number}/requested_reviewers",
+            f"request reviews on #{number}: {', '.join([*users, *teams])}",
+            lambda: pull.create_review_request(**kwargs),
+        )
+
+    def add_assignees(self, number: int, assignees: Iterable[str]) -> None:
+        names = [n for n in assignees if n]
+        issue = self.client.repo.get_issue(number)
+        self.client.write(
+            "POST",
+            f"{self.client.api_repo_path}/issues/{number}/assignees",
+            f"assign #{number}: {', '.join(names)}",
+            lambda: issue.add_to_assignees(*names),
+        )
+
+    def close(self, number: int) -> None:
+        pull = self.client.repo.get_pull(number)
+        self.client.write(
+            "PATCH",
+            f"{self.client.api_repo_path}/pulls/{number}",
+            f"close #{number}",
+            lambda: pull.edit(state="closed"),
+        )
+        self.client.budget.note_closed()
+
+    def branch_sha(self, branch: str) -> str | None:
+        path = f"{self.client.repo.url}/git/ref/heads/{quote(branch, safe='/')}"
+        requester = self.client.requester
+
+        def fetch() -> str | None:
+            try:
+                _, data = requester.requestJsonAndCheck("GET", path)
+            except UnknownObjectException:
+                return None
+            obj = data.get("object") if isinstance(data, dict) else None
+            sha = obj.get("sha") if isinstance(obj, dict) else None
+            return str(sha) if sha else None
+
+        return self.client.read(f"reading branch {branch}", fetch)
+
+    def delete_branch(self, branch: str, expected_sha: str | None = None) -> bool:
+        """Delete `branch` (after its PR was merged); only when it still points at `expected_sha`,
+        so commits pushed after the merge are never lost. True when deleted (or would be)."""
+        if not branch.startswith(self.settings.branch_prefix):
+            raise ForgeError(f"refusing to delete {branch}: not an update branch")
+        current = self.branch_sha(branch)
+        if current is None:
+            return False
+        if expected_sha is not None and current != expected_sha:
+            _log.warning("branch moved after merge; kept", branch=branch, sha=current)
+            return False
+        path = f"{self.client.repo.url}/git/refs/heads/{quote(branch, safe='/')}"
+        requester = self.client.requester
+        self.client.write(
+            "DELETE",
+            f"{self.client.api_repo_path}/git/refs/heads/{branch}",
+            f"delete merged branch {branch}",
+            lambda: requester.requestJsonAndCheck("DELETE", path),
+        )
+        return True
