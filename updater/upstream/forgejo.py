@@ -6,11 +6,10 @@ import asyncio
 from typing import Any
 from urllib.parse import quote
 
-from updater.errors import UpstreamError
 from updater.state.store import StateStore
 from updater.upstream import cached, parse
 from updater.upstream.http import HttpClient
-from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
+from updater.upstream.model import SourceSpec, UpstreamRelease, UpstreamSnapshot
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -69,22 +68,3 @@ class ForgejoSource:
                 )
             )
         return UpstreamSnapshot(source=source, releases=tuple(releases), tags=tuple(tags))
-
-    async def branch(self, source: SourceSpec, branch: str | None) -> UpstreamSnapshot:
-        base = self._base(source)
-        if branch is None:
-            repo = _obj(await cached.get_json(self.http, base, self.store))
-            branch = parse.tag_name(repo.get("default_branch"))
-            if branch is None:
-                raise UpstreamError(f"{source.id}: no default branch")
-        data = _obj(
-            await cached.get_json(
-                self.http, f"{base}/branches/{quote(branch, safe='')}", self.store
-            )
-        )
-        commit = _obj(data.get("commit"))
-        oid = parse.commit(commit.get("id"))
-        if oid is None:
-            raise UpstreamError(f"{source.id}: branch {branch} has no valid commit id")
-        head = BranchHead(branch, oid, parse.date(commit.get("timestamp")))
-        return UpstreamSnapshot(source=source, head=head, heads=(head,))

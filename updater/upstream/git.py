@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import tempfile
+from dataclasses import replace
+from datetime import datetime
 
 from updater.errors import UpstreamError
 from updater.logs import get_logger
@@ -30,17 +33,10 @@ def _env() -> dict[str, str]:
     return env
 
 
-async def ls_remote(url: str, timeout: float = TIMEOUT) -> str:
-    if not _URL.match(url):
-        raise UpstreamError(f"{url!r}: not a git URL we query")
+async def _git(args: list[str], url: str, timeout: float) -> str:
     proc = await asyncio.create_subprocess_exec(
         "git",
-        "ls-remote",
-        "--symref",
-        url,
-        "HEAD",
-        "refs/heads/*",
-        "refs/tags/*",
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
@@ -51,11 +47,37 @@ async def ls_remote(url: str, timeout: float = TIMEOUT) -> str:
     except TimeoutError:
         proc.kill()
         await proc.wait()
-        raise UpstreamError(f"{url}: git ls-remote timed out after {int(timeout)} s") from None
+        raise UpstreamError(f"{url}: git {args[0]} timed out after {int(timeout)} s") from None
     if proc.returncode != 0:
         last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise UpstreamError(f"{url}: git ls-remote failed: {last[0][:300]}")
+        raise UpstreamError(f"{url}: git {args[0]} failed: {last[0][:300]}")
     return out.decode("utf-8", "replace")
+
+
+def _check_url(url: str) -> None:
+    if not _URL.match(url):
+        raise UpstreamError(f"{url!r}: not a git URL we query")
+
+
+async def ls_remote(url: str, timeout: float = TIMEOUT) -> str:
+    _check_url(url)
+    return await _git(
+        ["ls-remote", "--symref", url, "HEAD", "refs/heads/*", "refs/tags/*"], url, timeout
+    )
+
+
+async def commit_date(url: str, commit: str, timeout: float = TIMEOUT) -> datetime | None:
+    """The committer date of `commit`, by a depth-1 fetch into a scratch repository."""
+    _check_url(url)
+    if parse.commit(commit) is None:
+        raise UpstreamError(f"{url}: {commit!r} is not a commit id")
+    with tempfile.TemporaryDirectory(prefix="updater-date-") as scratch:
+        await _git(["init", "-q", "--bare", scratch], url, timeout)
+        await _git(
+            ["-C", scratch, "fetch", "-q", "--depth=1", "--no-tags", url, commit], url, timeout
+        )
+        out = await _git(["-C", scratch, "log", "-1", "--format=%cI", commit], url, timeout)
+    return parse.date(out.strip())
 
 
 def parse_ls_remote(source: SourceSpec, text: str) -> UpstreamSnapshot:
@@ -106,3 +128,16 @@ class GitSource:
         async with self._slots:
             text = await ls_remote(source.url)
         return parse_ls_remote(source, text)
+
+    async def branch(
+        self, source: SourceSpec, branch: str | None, known: str | None
+    ) -> UpstreamSnapshot:
+        """The head of `branch` (default: HEAD's branch) with its date unless it is `known`."""
+        snap = await self.fetch(source)
+        head = snap.branch_head(branch)
+        if head is None:
+            raise UpstreamError(f"{source.url}: branch {branch or '(default)'} not found")
+        if head.commit != known:
+            async with self._slots:
+                head = replace(head, date=await commit_date(source.url, head.commit))
+        return replace(snap, head=head, heads=(head,))

@@ -27,6 +27,8 @@ class SourceRequest:
     source: SourceSpec
     need: Literal["releases", "branch"] = "releases"
     branch: str | None = None
+    # Branch mode: the pinned commit; a head equal to it needs no date lookup.
+    known_commit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,17 @@ async def fetch_all(
     async def one(r: SourceRequest) -> Outcome:
         spec = r.source
         try:
-            if spec.kind in ("git", "tangled") or spec.kind == "release-asset":
+            if r.need == "branch":
+                # Every forge serves git: ls-remote for the head, a depth-1 fetch for its date.
+                snap = await git.branch(spec, r.branch, r.known_commit)
+            elif spec.kind in ("git", "tangled", "release-asset"):
                 snap = await git.fetch(spec)
             elif spec.kind in ("forgejo", "gitea"):
-                fj = ForgejoSource(http, _api_url(spec.domain, spec.kind, endpoints), store)
-                snap = await (
-                    fj.branch(spec, r.branch) if r.need == "branch" else fj.releases(spec)
-                )
+                api = _api_url(spec.domain, spec.kind, endpoints)
+                snap = await ForgejoSource(http, api, store).releases(spec)
             elif spec.kind == "gitlab":
-                gl = GitLabSource(http, _api_url(spec.domain, spec.kind, endpoints), store)
-                snap = await (
-                    gl.branch(spec, r.branch) if r.need == "branch" else gl.releases(spec)
-                )
+                api = _api_url(spec.domain, spec.kind, endpoints)
+                snap = await GitLabSource(http, api, store).releases(spec)
             else:
                 return UpstreamError(f"{spec.id}: no source module for kind {spec.kind}")
         except UpstreamError as exc:

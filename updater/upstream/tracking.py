@@ -50,7 +50,8 @@ class Tracked:
         if self.source is None:
             return None
         if self.policy.mode == "branch":
-            return SourceRequest(self.source, "branch", self.policy.branch)
+            known = self.current_rev.lower() if self.current_rev else None
+            return SourceRequest(self.source, "branch", self.policy.branch, known)
         return SourceRequest(self.source, "releases")
 
 
