@@ -79,12 +79,12 @@ let
     in
     if builtins.match "[A-Za-z0-9_./:@=+-]+" s != null then s else "\"${s}\"";
 
-  # Strip mkIf (false: gone) and mkDefault (its content), recursively.
+  # Strip mkIf (false: gone, or empty at the top) and mkDefault (its content), recursively.
   isGone = v: isAttrs v && (v._type or null) == "if" && !v.condition;
   resolve =
     v:
     if isAttrs v && (v._type or null) == "if" then
-      resolve v.content
+      (if v.condition then resolve v.content else { })
     else if isAttrs v && (v._type or null) == "override" then
       resolve v.content
     else if isAttrs v && !(v ? outPath) then
