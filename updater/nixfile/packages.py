@@ -18,6 +18,7 @@ from updater.nixfile.scan import FileFacts
 from updater.nixfile.syntax import (
     bindings,
     flatten_apply,
+    lookup,
     node_text,
     unwrap,
 )
@@ -26,44 +27,51 @@ from updater.nixfile.syntax import (
 @dataclass(frozen=True)
 class ExportSet:
     facts: FileFacts
-    attrset: Node
+    attrsets: tuple[Node, ...]  # `a // b` exports both sides
     organization: str | None  # None: names are the keys themselves
 
     def name_of(self, key: str) -> str:
         return f"{self.organization}-{key}" if self.organization else key
 
+    def holds(self, attrset: Node | None) -> bool:
+        return attrset is not None and any(attrset == a for a in self.attrsets)
 
-def _exported_attrset(facts: FileFacts) -> Node | None:
-    """The attribute set a file evaluates to: through formals, lets, `lib.x { .. }` wrappers."""
+
+def _exported_attrsets(facts: FileFacts) -> list[Node]:
+    """The attribute sets a file evaluates to: through formals, lets, `//`, `lib.x { .. }`."""
     if not facts.parsed.root.named_children:
-        return None
-    node = unwrap(facts.parsed.root.named_children[0])
-    for _ in range(20):
-        if node.type == "function_expression":
-            body = node.child_by_field_name("body")
-            if body is None:
-                return None
-            node = unwrap(body)
-        elif node.type == "let_expression":
-            body = node.child_by_field_name("body")
-            if body is None:
-                return None
-            node = unwrap(body)
-        elif node.type == "with_expression":
-            body = node.child_by_field_name("body")
-            if body is None:
-                return None
-            node = unwrap(body)
-        elif node.type == "apply_expression":
-            _, args = flatten_apply(node)
-            if not args:
-                return None
-            node = unwrap(args[-1])
-        elif node.type in ("attrset_expression", "rec_attrset_expression"):
-            return node
-        else:
-            return None
-    return None
+        return []
+    return _attrsets_of(unwrap(facts.parsed.root.named_children[0]), 0)
+
+
+def _attrsets_of(node: Node, depth: int) -> list[Node]:
+    if depth > 20:
+        return []
+    node = unwrap(node)
+    if node.type in ("attrset_expression", "rec_attrset_expression"):
+        return [node]
+    if node.type in ("function_expression", "let_expression", "with_expression"):
+        body = node.child_by_field_name("body")
+        return _attrsets_of(body, depth + 1) if body is not None else []
+    if node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        if operator is None or node_text(operator) != "//":
+            return []
+        found = []
+        for side in ("left", "right"):
+            part = node.child_by_field_name(side)
+            if part is not None:
+                found.extend(_attrsets_of(part, depth + 1))
+        return found
+    if node.type == "variable_expression":
+        definition = lookup(node_text(node), node)
+        if definition is not None and definition.kind == "value" and definition.value is not None:
+            return _attrsets_of(definition.value, depth + 1)
+        return []
+    if node.type == "apply_expression":
+        _, args = flatten_apply(node)
+        return _attrsets_of(args[-1], depth + 1) if args else []
+    return []
 
 
 def export_sets(files: dict[str, FileFacts], pkgs_dir: str) -> dict[str, ExportSet]:
@@ -79,9 +87,9 @@ def export_sets(files: dict[str, FileFacts], pkgs_dir: str) -> dict[str, ExportS
             org = inner[0]
         else:
             continue
-        attrset = _exported_attrset(facts)
-        if attrset is not None:
-            found[rel] = ExportSet(facts, attrset, org)
+        attrsets = _exported_attrsets(facts)
+        if attrsets:
+            found[rel] = ExportSet(facts, tuple(attrsets), org)
     return found
 
 
@@ -124,7 +132,7 @@ class Attribution:
                     return names
             if parent.type == "binding" and parent.parent is not None:
                 owner = parent.parent.parent
-                if owner is not None and export is not None and owner == export.attrset:
+                if export is not None and export.holds(owner):
                     name = self._export_name(export, parent)
                     return frozenset({name}) if name else frozenset()
                 if owner is not None and owner.type == "let_expression":
@@ -147,7 +155,7 @@ class Attribution:
         statement = parent if parent.type != "inherited_attrs" else parent.parent
         if statement is None or statement.parent is None:
             return None
-        if statement.parent.parent != export.attrset:
+        if not export.holds(statement.parent.parent):
             return None
         if parent.type == "inherited_attrs" and current.type == "identifier":
             return frozenset({export.name_of(node_text(current))})
@@ -168,7 +176,7 @@ class Attribution:
     def package_refs(self) -> tuple[PackageRef, ...]:
         refs: list[PackageRef] = []
         for export in self.exports.values():
-            for arg in bindings(export.attrset):
+            for arg in (a for attrset in export.attrsets for a in bindings(attrset)):
                 if export.organization is None and arg.name in self._org_dirs:
                     continue
                 file, line = export.facts.rel, arg.node.start_point.row + 1
