@@ -133,8 +133,11 @@ def _hexsum(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _go_deps(deps: int) -> list[tuple[str, str]]:
-    mods = [("github.com/bluesky-social/indigo", f"v0.0.0-2025010{deps % 10}0000-abcdef{deps:06d}")]
+def _go_deps(name: str, deps: int) -> list[tuple[str, str]]:
+    mods = [
+        (f"github.com/{name}-dev/proto", f"v0.{deps}.0"),
+        ("github.com/bluesky-social/indigo", f"v0.0.0-2025010{deps % 10}0000-abcdef{deps:06d}"),
+    ]
     mods.append(("golang.org/x/text", f"v0.{20 + deps}.0"))
     if deps >= 2:
         mods.append(("github.com/gorilla/websocket", f"v1.5.{deps}"))
@@ -142,7 +145,7 @@ def _go_deps(deps: int) -> list[tuple[str, str]]:
 
 
 def _go_files(p: Project, module: str, version: str, deps: int) -> dict[str, str]:
-    mods = _go_deps(deps)
+    mods = _go_deps(p.name, deps)
     require = "".join(f"\t{m} {v}\n" for m, v in mods)
     gomod = f"module {module}\n\ngo 1.22\n\nrequire (\n{require})\n"
     gosum = "".join(
@@ -162,7 +165,11 @@ def _go_files(p: Project, module: str, version: str, deps: int) -> dict[str, str
 
 
 def _npm_files(p: Project, version: str, deps: int) -> dict[str, str]:
-    dep_versions = {"@atproto/api": f"0.{deps}.0", "multiformats": "13.3.1"}
+    dep_versions = {
+        "@atproto/api": f"0.{deps}.0",
+        f"@{p.name}/lexicons": f"1.{deps}.0",
+        "multiformats": "13.3.1",
+    }
     if deps >= 2:
         dep_versions["zod"] = f"3.{22 + deps}.0"
     pkg = {
@@ -200,7 +207,11 @@ def _npm_files(p: Project, version: str, deps: int) -> dict[str, str]:
 
 
 def _rust_files(p: Project, version: str, deps: int) -> dict[str, str]:
-    crates = [("serde", f"1.0.{200 + deps}"), ("tokio", "1.43.0")]
+    crates = [
+        ("serde", f"1.0.{200 + deps}"),
+        (f"{p.name}-macros", f"0.{deps}.0"),
+        ("tokio", "1.43.0"),
+    ]
     if deps >= 2:
         crates.append(("reqwest", f"0.12.{deps}"))
     toml_deps = "".join(f'{c} = "{v}"\n' for c, v in crates)
@@ -221,7 +232,11 @@ def _rust_files(p: Project, version: str, deps: int) -> dict[str, str]:
 
 
 def _pnpm_files(p: Project, version: str, deps: int) -> dict[str, str]:
-    dep_versions = {"@atproto/xrpc-server": f"0.{deps}.0", "express": "4.21.2"}
+    dep_versions = {
+        "@atproto/xrpc-server": f"0.{deps}.0",
+        f"@{p.name}/client": f"2.{deps}.0",
+        "express": "4.21.2",
+    }
     pkg = {
         "name": p.name,
         "version": version,
@@ -249,7 +264,11 @@ def _pnpm_files(p: Project, version: str, deps: int) -> dict[str, str]:
 
 
 def _yarn_files(p: Project, version: str, deps: int) -> dict[str, str]:
-    dep_versions = {"react": f"18.{deps}.0", "react-dom": f"18.{deps}.0"}
+    dep_versions = {
+        "react": f"18.{deps}.0",
+        "react-dom": f"18.{deps}.0",
+        f"{p.name}-ui": f"0.{deps}.1",
+    }
     pkg = {
         "name": p.name,
         "version": version,
@@ -273,7 +292,11 @@ def _yarn_files(p: Project, version: str, deps: int) -> dict[str, str]:
 
 
 def _deno_files(p: Project, version: str, deps: int) -> dict[str, str]:
-    jsr = {"@std/http": f"1.0.{deps}", "@atproto/lexicon": "0.4.5"}
+    jsr = {
+        "@std/http": f"1.0.{deps}",
+        f"@{p.name}/core": f"0.{deps}.2",
+        "@atproto/lexicon": "0.4.5",
+    }
     lock = {
         "version": "4",
         "specifiers": {f"jsr:{k}@^{v}": v for k, v in sorted(jsr.items())},

@@ -542,7 +542,11 @@ class GitHubShapes:
             "title": issue.title,
             "user": self.user(issue.user),
             "body": issue.body,
-            "labels": [self.label(owner, repo, lb) for lb in labels],
+            # Pull-request label objects are described with a non-null description.
+            "labels": [
+                {**self.label(owner, repo, lb), "description": lb.description or ""}
+                for lb in labels
+            ],
             "milestone": None,
             "active_lock_reason": None,
             "created_at": iso(issue.created_at),

@@ -100,6 +100,10 @@ class Router:
     def add(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append(Route(method, re.compile(pattern + r"\Z"), handler))
 
+    @property
+    def routes(self) -> list[Route]:
+        return list(self._routes)
+
     def dispatch(self, request: Request, path: str) -> Response | None:
         """The handler's response; 405-less: None when nothing matches the path and method."""
         for route in self._routes:

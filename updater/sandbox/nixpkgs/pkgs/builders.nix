@@ -276,12 +276,13 @@ let
     vendorCargoDeps =
       {
         src,
-        cargoLock ? null,
+        sourceRoot ? null,
         ...
       }:
       depsDerivation {
         name = "vendor-cargo-deps";
         inherit src;
+        lockDir = underSrc sourceRoot;
         kind = "rust";
         hashArgs = { };
         fixed = false;
@@ -305,7 +306,11 @@ let
     buildPackage =
       args:
       let
-        cargoVendorDir = args.cargoVendorDir or (craneLib.vendorCargoDeps { inherit (args) src; });
+        cargoVendorDir =
+          args.cargoVendorDir or (craneLib.vendorCargoDeps {
+            inherit (args) src;
+            sourceRoot = args.sourceRoot or null;
+          });
       in
       stdenv.mkDerivation (
         {

@@ -1,0 +1,4 @@
+{ pkgs }:
+{
+  deno-bot = pkgs.callPackage ./deno-bot.nix { };
+}

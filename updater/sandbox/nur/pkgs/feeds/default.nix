@@ -1,0 +1,5 @@
+{ pkgs }:
+{
+  feedgen = pkgs.callPackage ./feedgen.nix { };
+  blobstore = pkgs.callPackage ./blobstore.nix { };
+}

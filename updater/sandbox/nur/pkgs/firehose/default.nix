@@ -1,0 +1,5 @@
+{ pkgs }:
+{
+  firehose-tools = pkgs.callPackage ./firehose-tools.nix { };
+  explorer = pkgs.callPackage ./explorer.nix { };
+}

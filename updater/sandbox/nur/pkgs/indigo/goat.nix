@@ -1,0 +1,17 @@
+{ lib, buildGoModule, fetchFromGitHub }:
+buildGoModule {
+  pname = "goat";
+  version = "unstable";
+
+  src = fetchFromGitHub {
+    owner = "indigo-example";
+    repo = "indigo";
+    rev = "7bfb8eaa9712a55f6fce2a90376205b36d28ba24"; # keep in step with bigsky.nix
+    hash = "sha256-21Y/udh5Ub7CEt9c11FxLJcKQtbVxs8kFiqpskMyNP8=";
+  };
+
+  vendorHash = "sha256-Xbv6dWHI4+n250BYK26m0XUWhFwjKQsmLJeGHbwahbI=";
+  subPackages = [ "cmd/goat" ];
+
+  meta.description = "atproto CLI (fixture)";
+}

@@ -1,0 +1,4 @@
+{ pkgs }:
+{
+  jetstream = pkgs.callPackage ./jetstream.nix { };
+}

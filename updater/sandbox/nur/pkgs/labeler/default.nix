@@ -1,0 +1,4 @@
+{ pkgs }:
+{
+  ozone-labeler = pkgs.callPackage ./ozone-labeler.nix { };
+}

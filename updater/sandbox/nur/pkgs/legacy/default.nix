@@ -1,0 +1,4 @@
+{ pkgs }:
+{
+  feed-proxy = pkgs.callPackage ./feed-proxy.nix { };
+}

@@ -1,0 +1,4 @@
+{ pkgs }:
+{
+  gatekeeper = pkgs.callPackage ./pds-gatekeeper.nix { };
+}

@@ -1,0 +1,4 @@
+{ pkgs }:
+{
+  plc-mirror = pkgs.callPackage ./plc-mirror.nix { };
+}

@@ -1,0 +1,5 @@
+{ pkgs }:
+{
+  handle-resolver = pkgs.callPackage ./handle-resolver.nix { };
+  did-resolver = pkgs.callPackage ./did-resolver.nix { };
+}

@@ -1,0 +1,4 @@
+{ pkgs }:
+{
+  skyview = pkgs.callPackage ./skyview.nix { };
+}
