@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
@@ -21,15 +21,19 @@ from rich.table import Table
 
 from updater.context import AppContext
 from updater.errors import UsageError
-from updater.nixfile.repository import scan_repository
-from updater.state.store import StateStore
-from updater.upstream.github import GitHubApi
-from updater.upstream.http import HttpClient, HttpSettings
-from updater.upstream.registry import Endpoints
-from updater.upstream.tracking import Checked, Tracked, check, failed, plan
+
+if TYPE_CHECKING:
+    from updater.upstream.registry import Endpoints
+    from updater.upstream.tracking import Checked, Tracked
+
+# The heavy modules (SQLAlchemy, Alembic, httpx, tree-sitter) are imported inside the command,
+# so `updater --help` and the other subcommands do not pay for them.
 
 
 def endpoints_of(ctx: AppContext) -> Endpoints:
+    from updater.upstream.github import GitHubApi
+    from updater.upstream.registry import Endpoints
+
     github = GitHubApi(
         api_url=ctx.endpoints.api_url,
         graphql_url=ctx.endpoints.graphql_url,
@@ -49,6 +53,10 @@ def tokens_of(ctx: AppContext) -> dict[str, str]:
 async def run_check(
     ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None
 ) -> list[Checked]:
+    from updater.state.store import StateStore
+    from updater.upstream.http import HttpClient, HttpSettings
+    from updater.upstream.tracking import check
+
     settings = HttpSettings(one_shot=True)
     with StateStore.open(ctx.state_url) as store:
         async with HttpClient(settings, tokens=tokens_of(ctx)) as http:
@@ -151,6 +159,9 @@ def _table(data: list[dict[str, Any]]) -> Table:
 @click.pass_obj
 def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     """Poll every upstream and show which packages have a newer version."""
+    from updater.nixfile.repository import scan_repository
+    from updater.upstream.tracking import failed, plan
+
     scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
     known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}
     unknown = [p for p in packages if p not in known]

@@ -15,11 +15,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from updater.errors import UpstreamError
-from updater.logs import get_logger
 from updater.upstream import parse
 from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
-
-log = get_logger("upstream.git")
 
 _URL = re.compile(r"^(https?|git|ssh)://[^\s]+$|^file:///[^\s]+$")
 TIMEOUT = 60.0

@@ -23,7 +23,11 @@ from updater.upstream import cached, parse
 from updater.upstream.http import HttpClient, HttpResponse
 from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
 
-log = get_logger("upstream.github")
+
+def _log() -> Any:
+    # Looked up per call: a logger bound at import time would miss configure_logging().
+    return get_logger("upstream.github")
+
 
 MAX_BATCH = 100
 # GitHub refuses a query above 500,000 nodes; we stay far below and keep each query quick.
@@ -111,7 +115,7 @@ class GitHubSource:
             if isinstance(outcome, RateLimitedError):
                 raise outcome
             if isinstance(outcome, UpstreamError):
-                log.info("github.graphql_fallback", repos=len(batch), reason=str(outcome))
+                _log().info("github.graphql_fallback", repos=len(batch), reason=str(outcome))
                 fallback.extend(batch)
             elif isinstance(outcome, BaseException):
                 raise outcome

@@ -26,7 +26,11 @@ from updater import __version__
 from updater.errors import RateLimitedError, UpstreamError
 from updater.logs import get_logger
 
-log = get_logger("upstream.http")
+
+def _log() -> Any:
+    # Looked up per call: a logger bound at import time would miss configure_logging().
+    return get_logger("upstream.http")
+
 
 _MAX_BODY = 20 * 1024 * 1024
 
@@ -208,11 +212,11 @@ class HttpClient:
                 )
                 body = resp.content[:_MAX_BODY].decode(resp.encoding or "utf-8", "replace")
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                log.info(
+                _log().info(
                     "http.dropped", method=method, url=_redact_url(url), error=type(exc).__name__
                 )
                 raise _Retry(f"connection failed ({type(exc).__name__})") from None
-        log.debug("http", method=method, url=_redact_url(url), status=resp.status_code)
+        _log().debug("http", method=method, url=_redact_url(url), status=resp.status_code)
         response = HttpResponse(
             url=_redact_url(url),
             status=resp.status_code,
@@ -266,7 +270,7 @@ class HttpClient:
             raise RateLimitedError(
                 f"{_redact_url(url)}: {why}; retry after {int(delay) + 1} s", retry_at=retry_at
             )
-        log.info("http.rate_limited", url=_redact_url(url), wait=round(delay, 1), reason=why)
+        _log().info("http.rate_limited", url=_redact_url(url), wait=round(delay, 1), reason=why)
 
 
 def _redact_url(url: str) -> str:
