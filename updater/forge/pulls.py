@@ -249,12 +249,14 @@ class PullRequests:
 
     def add_labels(self, number: int, labels: Iterable[str]) -> None:
         names = [n for n in labels if n]
-        issue = self.client.repo.get_issue(number)
+        # PyGithub's add_to_labels sends a bare array; GitHub's description wants {"labels": [...]}.
+        path = f"{self.client.repo.url}/issues/{number}/labels"
+        requester = self.client.requester
         self.client.write(
             "POST",
             f"{self.client.api_repo_path}/issues/{number}/labels",
             f"label #{number}: {', '.join(names)}",
-            lambda: issue.add_to_labels(*names),
+            lambda: requester.requestJsonAndCheck("POST", path, input={"labels": names}),
         )
 
     def request_reviewers(self, number: int, reviewers: Iterable[str]) -> None:
