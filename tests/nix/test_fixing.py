@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import NixWorld
+from nixworld import NixWorld
 
 from updater.errors import NixError
 from updater.nix import prefetch
@@ -65,7 +65,7 @@ def test_git_and_archive_hashes_of_one_rev_differ(nix_world: NixWorld) -> None:
 
 
 def test_git_prefetch_by_tag_name(nix_world: NixWorld) -> None:
-    from conftest import git
+    from nixworld import git
 
     git(nix_world.git_repo, "tag", "v1.0")
     by_tag = prefetch.prefetch_git(

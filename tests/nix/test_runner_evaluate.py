@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import structlog
-from conftest import NixWorld
+from nixworld import NixWorld
 
 from updater.errors import NixError
 from updater.nix.evaluate import inspect_attr, split_attr_path
