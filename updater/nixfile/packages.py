@@ -16,6 +16,7 @@ from updater.nixfile.parse import Node
 from updater.nixfile.resolve import Resolver
 from updater.nixfile.scan import FileFacts
 from updater.nixfile.syntax import (
+    ATTRSET_TYPES,
     bindings,
     flatten_apply,
     lookup,
@@ -39,9 +40,8 @@ class ExportSet:
 
 def _exported_attrsets(facts: FileFacts) -> list[Node]:
     """The attribute sets a file evaluates to: through formals, lets, `//`, `lib.x { .. }`."""
-    if not facts.parsed.root.named_children:
-        return []
-    return _attrsets_of(unwrap(facts.parsed.root.named_children[0]), 0)
+    expression = facts.parsed.expression
+    return _attrsets_of(expression, 0) if expression is not None else []
 
 
 def _attrsets_of(node: Node, depth: int) -> list[Node]:
@@ -74,6 +74,18 @@ def _attrsets_of(node: Node, depth: int) -> list[Node]:
     return []
 
 
+def _is_argument(attrset: Node) -> bool:
+    """An attribute set passed to a function (`f { .. }`, `f (self: { .. })`), not a result."""
+    node = attrset
+    while node.parent is not None and node.parent.type in (
+        "parenthesized_expression",
+        "function_expression",
+    ):
+        node = node.parent
+    parent = node.parent
+    return parent is not None and parent.type == "apply_expression"
+
+
 def export_sets(files: dict[str, FileFacts], pkgs_dir: str) -> dict[str, ExportSet]:
     found: dict[str, ExportSet] = {}
     prefix = pkgs_dir.rstrip("/") + "/"
@@ -101,55 +113,86 @@ class Attribution:
         self.exports = exports
         # aggregator attribute names that merely include an organization (pkgs/default.nix)
         self._org_dirs = {e.organization for e in exports.values() if e.organization}
-        self._memo: dict[tuple[str, int, int], frozenset[str]] = {}
+        self._memo: dict[tuple[str, int, int, str | None], frozenset[str]] = {}
 
     def packages_of(self, facts: FileFacts, node: Node) -> frozenset[str]:
-        return self._packages_of(facts, node, set())
+        return self._packages_of(facts, node, None, set())
 
     def _packages_of(
-        self, facts: FileFacts, node: Node, seen: set[tuple[str, int, int]]
+        self,
+        facts: FileFacts,
+        node: Node,
+        want: str | None,
+        seen: set[tuple[str, int, int, str | None]],
     ) -> frozenset[str]:
-        key = (facts.rel, node.start_byte, node.end_byte)
+        """Packages fed by the value of `node` (by its attribute `want`, when set)."""
+        key = (facts.rel, node.start_byte, node.end_byte, want)
         if key in self._memo:
             return self._memo[key]
         if key in seen:
             return frozenset()
         seen.add(key)
-        result = self._climb(facts, node, seen)
+        result = self._climb(facts, node, want, seen)
         self._memo[key] = result
         return result
 
     def _climb(
-        self, facts: FileFacts, node: Node, seen: set[tuple[str, int, int]]
+        self,
+        facts: FileFacts,
+        node: Node,
+        want: str | None,
+        seen: set[tuple[str, int, int, str | None]],
     ) -> frozenset[str]:
         export = self.exports.get(facts.rel)
         current = node
         while current.parent is not None:
             parent = current.parent
             if parent.type in ("inherited_attrs", "inherit", "inherit_from") and export is not None:
-                names = self._inherited_export_names(export, parent, current)
+                names = self._inherited_export_names(export, parent, current, want)
                 if names is not None:
                     return names
+            if (
+                parent.type == "select_expression"
+                and parent.child_by_field_name("expression") == current
+            ):
+                path = parent.child_by_field_name("attrpath")
+                first = path.named_children[0] if path is not None and path.named_children else None
+                if first is not None and first.type == "identifier":
+                    if want is not None and node_text(first) != want:
+                        return frozenset()  # the reference selects another attribute
+                want = None
             if parent.type == "binding" and parent.parent is not None:
                 owner = parent.parent.parent
+                path = parent.child_by_field_name("attrpath")
                 if export is not None and export.holds(owner):
                     name = self._export_name(export, parent)
                     return frozenset({name}) if name else frozenset()
-                if owner is not None and owner.type == "let_expression":
-                    path = parent.child_by_field_name("attrpath")
-                    if path is not None:
-                        found: set[str] = set()
+                if owner is not None and owner.type == "let_expression" and path is not None:
+                    found: set[str] = set()
+                    for ref in self.resolver.references_to(facts, parent, node_text(path)):
+                        found |= self._packages_of(facts, ref, want, seen)
+                    return frozenset(found)
+                if (
+                    owner is not None
+                    and owner.type in ATTRSET_TYPES
+                    and path is not None
+                    and not _is_argument(owner)
+                ):
+                    want = node_text(path).split(".")[0] if want is None else want
+                    if owner.type == "rec_attrset_expression":
+                        found = set()
                         for ref in self.resolver.references_to(facts, parent, node_text(path)):
-                            found |= self._packages_of(facts, ref, seen)
-                        return frozenset(found)
+                            found |= self._packages_of(facts, ref, None, seen)
+                        rest = self._packages_of(facts, owner, want, seen)
+                        return frozenset(found | rest)
             current = parent
         found = set()
         for caller, site in self.resolver.callers.get(facts.rel, []):
-            found |= self._packages_of(caller, site.node, seen)
+            found |= self._packages_of(caller, site.node, want, seen)
         return frozenset(found)
 
     def _inherited_export_names(
-        self, export: ExportSet, parent: Node, current: Node
+        self, export: ExportSet, parent: Node, current: Node, want: str | None
     ) -> frozenset[str] | None:
         """`inherit a;` / `inherit (e) a b;` directly in the export set."""
         statement = parent if parent.type != "inherited_attrs" else parent.parent
@@ -162,7 +205,11 @@ class Attribution:
         attrs = statement.child_by_field_name("attrs")
         if attrs is None:
             return frozenset()
-        return frozenset(export.name_of(node_text(i)) for i in attrs.named_children)
+        return frozenset(
+            export.name_of(node_text(i))
+            for i in attrs.named_children
+            if want is None or node_text(i) == want
+        )
 
     def _export_name(self, export: ExportSet, binding: Node) -> str | None:
         path = binding.child_by_field_name("attrpath")

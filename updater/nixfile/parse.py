@@ -45,6 +45,15 @@ class ParsedFile:
     def text(self, node: Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
+    @property
+    def expression(self) -> Node | None:
+        """The file's one expression (comments around it skipped)."""
+        root = self.tree.root_node
+        expr = root.child_by_field_name("expression")
+        if expr is not None:
+            return expr
+        return next((c for c in root.named_children if c.type != "comment"), None)
+
     def line_of(self, byte: int) -> int:
         return self.source.count(b"\n", 0, byte) + 1
 

@@ -140,11 +140,8 @@ class Resolver:
         uses: tuple[Use, ...],
     ) -> list[Leaf]:
         # Only the file's own top-level function receives callPackage arguments.
-        top = (
-            unwrap(facts.parsed.root.named_children[0])
-            if facts.parsed.root.named_children
-            else None
-        )
+        expression = facts.parsed.expression
+        top = unwrap(expression) if expression is not None else None
         if top is None or top != function:
             return []
         found: list[Leaf] = []
