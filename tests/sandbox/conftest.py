@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,10 +128,43 @@ def populate(up: Upstream) -> dict[str, str]:
     return shas
 
 
+@pytest.fixture(scope="session")
+def _populated_template(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, dict[str, str]]:
+    """alice/proj with history, built once without a forge (pushed to a file path)."""
+    base = tmp_path_factory.mktemp("template")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Upstream Dev",
+        GIT_AUTHOR_EMAIL="dev@example.org",
+        GIT_COMMITTER_NAME="Upstream Dev",
+        GIT_COMMITTER_EMAIL="dev@example.org",
+    )
+    bare, work = base / "proj.git", base / "work"
+    run_git(env, None, "init", "-q", "--bare", "-b", "main", str(bare))
+    run_git(env, None, "clone", "-q", str(bare), str(work))
+    shas = populate(Upstream("github.com", "alice", "proj", work, bare, env))
+    return bare, work, shas
+
+
 @pytest.fixture
-def gh_repo(upstream_factory) -> tuple[Upstream, dict[str, str]]:  # type: ignore[no-untyped-def]
-    up = upstream_factory("github.com", "alice", "proj")
-    return up, populate(up)
+def gh_repo(
+    forge: LocalForge,
+    git_env: dict[str, str],
+    tmp_path: Path,
+    _populated_template: tuple[Path, Path, dict[str, str]],
+) -> tuple[Upstream, dict[str, str]]:
+    """github.com/alice/proj served by the forge, with a working clone whose origin is the forge."""
+    template_bare, template_work, shas = _populated_template
+    bare = forge.repo_path("github.com", "alice", "proj")
+    shutil.copytree(template_bare, bare)
+    work = tmp_path / "work" / "github.com" / "alice" / "proj"
+    shutil.copytree(template_work, work)
+    run_git(git_env, work, "remote", "set-url", "origin", "https://github.com/alice/proj")
+    return Upstream("github.com", "alice", "proj", work, bare, git_env), dict(shas)
 
 
 @pytest.fixture

@@ -161,14 +161,8 @@ def test_every_github_response_fits_the_openapi_description(
     assert checked > 50
     assert problems == [], "\n".join(problems)
 
-
-def test_every_route_is_exercised(
-    api: httpx.Client, forge: LocalForge, gh_repo: tuple[Upstream, dict[str, str]]
-) -> None:
-    up, shas = gh_repo
-    forge.clear_requests()
-    exercise(api, forge, up, shas)
-    router: Router = forge._app().mounts[0].router  # the GitHub REST mount
+    # Every route of the GitHub REST mount was exercised above, so none escapes the check.
+    router: Router = forge._app().mounts[0].router
     seen = [
         (r.method, r.path.removeprefix("/api/v3"))
         for r in forge.requests
