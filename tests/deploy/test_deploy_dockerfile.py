@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import DEPLOY, REPO, tool
+from deploy_support import DEPLOY, REPO, tool
 
 from updater.config import ServeConfig, load_config
 

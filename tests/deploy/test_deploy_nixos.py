@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEPLOY, REPO, REQUIRED_HARDENING, CliCheck
+from deploy_support import DEPLOY, REPO, REQUIRED_HARDENING, CliCheck
 
 from updater.config import parse_config
 

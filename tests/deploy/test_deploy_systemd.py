@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DEPLOY, REQUIRED_HARDENING, CliCheck, updater_executable
+from deploy_support import DEPLOY, REQUIRED_HARDENING, CliCheck, updater_executable
 
 from updater.config import Secrets
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import DEPLOY, CliCheck, tool
+from deploy_support import DEPLOY, CliCheck, tool
 
 WORKFLOW = DEPLOY / "github-actions" / "updater.yml"
 FULL_SHA = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.\-]+/[\w.\-/]+)@([0-9a-f]+)(?:\s+#\s*(\S+))?\s*$")
