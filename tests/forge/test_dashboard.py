@@ -28,7 +28,11 @@ DATA = DashboardData(
 
 
 def dashboards(world: World) -> list[int]:
-    return [i.number for i in world.forge.state.issues(KEY) if i.body and DASHBOARD_MARKER in i.body and not i.is_pull]
+    return [
+        i.number
+        for i in world.forge.state.issues(KEY)
+        if i.body and DASHBOARD_MARKER in i.body and not i.is_pull
+    ]
 
 
 def test_render_lists_everything_safely() -> None:
@@ -51,7 +55,9 @@ def test_created_once_then_updated_in_place(world: World) -> None:
     second = Dashboard(client).publish(DATA)
     assert second == first
     # A new process with no memory (state store lost) finds the same issue.
-    third = Dashboard(make_client(world)).publish(DashboardData(outdated=(OutdatedPackage("x", "1", "2"),)))
+    third = Dashboard(make_client(world)).publish(
+        DashboardData(outdated=(OutdatedPackage("x", "1", "2"),))
+    )
     assert third == first
     assert dashboards(world) == [first]
     issue = world.forge.state.issue(KEY, first)
@@ -72,7 +78,9 @@ def test_known_number_skips_the_scan_and_wrong_numbers_fall_back(world: World) -
     assert number is not None
     world.forge.clear_requests()
     assert Dashboard(client).find(known_number=number).number == number
-    assert [r.path for r in world.forge.requests] == [f"/api/v3/repos/{OWNER}/{REPO}/issues/{number}"]
+    assert [r.path for r in world.forge.requests] == [
+        f"/api/v3/repos/{OWNER}/{REPO}/issues/{number}"
+    ]
     assert Dashboard(client).find(known_number=999).number == number
 
 

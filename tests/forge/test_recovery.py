@@ -30,12 +30,18 @@ def test_state_rebuilt_from_the_forge_alone(world: World) -> None:
     fresh = PullRequests(make_client(world))
     recovered = {r.name: r for r in recover_state(fresh.bot_pulls(), "updater/")}
     assert set(recovered) == {"foo", "bar", "baz"}
-    assert (recovered["foo"].open_pull, recovered["foo"].proposed_version) == (numbers["foo"], "2.0")
+    assert (recovered["foo"].open_pull, recovered["foo"].proposed_version) == (
+        numbers["foo"],
+        "2.0",
+    )
     assert recovered["bar"].declined == frozenset({"2.0"}) and recovered["bar"].open_pull is None
     assert recovered["baz"].merged == frozenset({"2.0"})
 
     world.forge.clear_requests()
-    kinds = {name: [a.kind for a in decide(fresh.situation(name), proposal(name, "2.0"))] for name in recovered}
+    kinds = {
+        name: [a.kind for a in decide(fresh.situation(name), proposal(name, "2.0"))]
+        for name in recovered
+    }
     assert kinds == {"foo": ["skip"], "bar": ["skip"], "baz": ["delete-branch", "skip"]}
     assert all(r.method == "GET" for r in world.forge.requests)
     # A newer release still moves forward.

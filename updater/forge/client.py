@@ -298,11 +298,16 @@ class ForgeClient:
         except (GithubException, requests.RequestException) as exc:
             raise translate(what, exc) from None
 
-    def write(self, method: str, path: str, summary: str, call: Callable[[], T]) -> T | None:
-        """Send one write request (paced), or in dry-run only record it; None in dry-run."""
+    def record(self, method: str, path: str, summary: str) -> WriteIntent:
+        """Remember a write (sent, or in dry-run only described); also for git pushes."""
         intent = WriteIntent(method=method, path=path, summary=summary, sent=not self.dry_run)
         with self._intents_lock:
             self._intents.append(intent)
+        return intent
+
+    def write(self, method: str, path: str, summary: str, call: Callable[[], T]) -> T | None:
+        """Send one write request (paced), or in dry-run only record it; None in dry-run."""
+        self.record(method, path, summary)
         if self.dry_run:
             _log.info("dry-run: write not sent", request=f"{method} {path}", summary=summary)
             return None

@@ -214,3 +214,18 @@ class WriteIntent:
     def describe(self) -> str:
         prefix = "" if self.sent else "[dry-run] would "
         return f"{prefix}{self.method} {self.path}: {self.summary}"
+
+
+@dataclass(frozen=True)
+class ForgeOutcome:
+    """What happened on one branch: the steps carried out and the PR now carrying the update."""
+
+    name: str
+    branch: str
+    done: tuple[ActionKind, ...]
+    pull: int | None
+    reason: str
+
+    @property
+    def skipped(self) -> bool:
+        return not self.done or self.done[-1] == "skip"

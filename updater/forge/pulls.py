@@ -21,9 +21,12 @@ from updater.forge.client import ForgeClient
 from updater.forge.lifecycle import PERSON_PUSHED_MARKER, branch_name, ownership
 from updater.forge.metadata import parse_metadata
 from updater.forge.models import (
+    ActionKind,
     BranchOwnership,
     BranchSituation,
     CommitIdentity,
+    ForgeAction,
+    ForgeOutcome,
     ProposedUpdate,
     PullRequestInfo,
     PullState,
@@ -31,6 +34,9 @@ from updater.forge.models import (
 from updater.logs import get_logger
 
 _log = get_logger("forge.pulls")
+
+# Pushes the update branch (gitops): (branch, force). Force only ever over the bot's own commits.
+PushBranch = Callable[[str, bool], None]
 
 
 def _state(raw_state: str, merged_at: datetime | None) -> PullState:
@@ -329,3 +335,56 @@ class PullRequests:
             lambda: requester.requestJsonAndCheck("DELETE", path),
         )
         return True
+
+    # carrying out lifecycle decisions ---------------------------------------------------------
+    def carry_out(
+        self,
+        situation: BranchSituation,
+        actions: Iterable[ForgeAction],
+        update: ProposedUpdate,
+        push: PushBranch,
+    ) -> ForgeOutcome:
+        """Run `lifecycle.decide`'s steps in order; the limits are checked before anything is
+        pushed, so a refused PR leaves no orphan branch. In dry-run nothing is pushed either."""
+        branch = situation.branch
+        exists = situation.ownership is not BranchOwnership.ABSENT
+        heads = {p.number: p.head_sha for p in situation.pulls}
+        done: list[ActionKind] = []
+        pull: int | None = None
+        reason = ""
+        for action in actions:
+            reason = action.reason
+            if action.kind == "skip":
+                pull = action.pull
+                done.append("skip")
+                break
+            if action.kind == "comment" and action.pull is not None and action.comment:
+                self.comment(action.pull, action.comment)
+            elif action.kind == "delete-branch":
+                expected = heads.get(action.pull) if action.pull is not None else None
+                if self.delete_branch(branch, expected):
+                    exists = False
+            elif action.kind == "open":
+                refusal = self.client.budget.refusal()
+                if refusal is not None:
+                    done.append("skip")
+                    reason = refusal
+                    break
+                self._push(push, branch, force=exists)
+                pull = self.open(update)
+            elif action.kind == "update" and action.pull is not None:
+                self._push(push, branch, force=True)
+                self.update(action.pull, update)
+                if action.comment:
+                    self.comment(action.pull, action.comment)
+                pull = action.pull
+            done.append(action.kind)
+        return ForgeOutcome(
+            name=update.name, branch=branch, done=tuple(done), pull=pull, reason=reason
+        )
+
+    def _push(self, push: PushBranch, branch: str, *, force: bool) -> None:
+        verb = "force-push" if force else "push"
+        self.client.record("PUSH", f"refs/heads/{branch}", f"{verb} {branch}")
+        if not self.client.dry_run:
+            push(branch, force)
