@@ -47,7 +47,9 @@ def read_files(
         rel = queue.pop(0)
         path = repo / rel
         try:
-            if not path.resolve().is_relative_to(root):
+            if (path.is_symlink() or ".." in rel.split("/")) and not path.resolve().is_relative_to(
+                root
+            ):
                 warnings.append(ScanWarning(rel, 1, "points outside the repository; not read"))
                 continue
             if path.stat().st_size > _MAX_FILE_BYTES:

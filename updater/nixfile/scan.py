@@ -7,11 +7,13 @@ files. Nodes inside tree-sitter's damaged regions are never read.
 from __future__ import annotations
 
 import posixpath
+
+import tree_sitter
 from dataclasses import dataclass, field
 
 from updater.nixfile import fetchers
 from updater.nixfile.fetchers import FetcherSpec
-from updater.nixfile.parse import Node, ParsedFile
+from updater.nixfile.parse import NIX_LANGUAGE, Node, ParsedFile
 from updater.nixfile.syntax import (
     Arg,
     args_of,
@@ -87,46 +89,60 @@ def _path_target(rel: str, node: Node) -> str | None:
     return joined
 
 
+# One query finds every node the extraction needs (in C: much faster than a Python walk).
+_QUERY = tree_sitter.Query(
+    NIX_LANGUAGE,
+    """
+    (comment) @comment
+    (apply_expression) @apply
+    (binding) @binding
+    (inherit) @inherit
+    (inherit_from) @inherit
+    (variable_expression) @var
+    (inherit attrs: (inherited_attrs (identifier) @inherited))
+    (ERROR) @error
+    """,
+)
+
+
 def extract(parsed: ParsedFile) -> FileFacts:
     facts = FileFacts(parsed)
-    stack = [parsed.root]
-    while stack:
-        node = stack.pop()
-        kind = node.type
-        if node.is_error or node.is_missing:
-            continue
-        if kind == "comment":
+    captures = tree_sitter.QueryCursor(_QUERY).captures(parsed.root)
+    source = parsed.source
+    damaged = [(n.start_byte, n.end_byte) for n in captures.get("error", ())]
+
+    def intact(node: Node) -> bool:
+        return not any(s <= node.start_byte < e for s, e in damaged)
+
+    def text(node: Node) -> str:
+        return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    for node in sorted(captures.get("comment", ()), key=lambda n: n.start_byte):
+        if intact(node):
             facts.comments.append(node)
+    for node in [*captures.get("binding", []), *captures.get("inherit", [])]:
+        if not intact(node):
             continue
-        if kind == "apply_expression":
-            parent = node.parent
-            outermost = not (
-                parent is not None
-                and parent.type == "apply_expression"
-                and parent.child_by_field_name("function") == node
-            )
-            if outermost:
-                _apply(facts, node)
-        elif kind == "binding" or kind in ("inherit", "inherit_from"):
-            facts.bindings.append(node)
-            if kind == "binding":
-                path = node.child_by_field_name("attrpath")
-                if path is not None and node_text(path) == "version":
-                    value = node.child_by_field_name("expression")
-                    if value is not None:
-                        facts.version_bindings.append(Arg("version", node, value, None))
-        elif kind == "variable_expression":
-            ident = node.child_by_field_name("name")
-            if ident is not None:
-                facts.references.setdefault(node_text(ident), []).append(node)
-            continue
-        elif (
-            kind == "inherited_attrs" and node.parent is not None and node.parent.type == "inherit"
+        facts.bindings.append(node)
+        if node.type == "binding":
+            path = node.child_by_field_name("attrpath")
+            if path is not None and text(path) == "version":
+                value = node.child_by_field_name("expression")
+                if value is not None:
+                    facts.version_bindings.append(Arg("version", node, value, None))
+    for node in [*captures.get("var", []), *captures.get("inherited", [])]:
+        if intact(node):
+            facts.references.setdefault(text(node), []).append(node)
+    for node in sorted(captures.get("apply", ()), key=lambda n: n.start_byte):
+        parent = node.parent
+        if (
+            parent is not None
+            and parent.type == "apply_expression"
+            and parent.child_by_field_name("function") == node
         ):
-            for ident in node.named_children:
-                facts.references.setdefault(node_text(ident), []).append(ident)
-        if node.child_count:
-            stack.extend(reversed(node.children))
+            continue  # only the outermost call of `f a b`
+        if intact(node):
+            _apply(facts, node)
     return facts
 
 
