@@ -7,9 +7,9 @@ files. Nodes inside tree-sitter's damaged regions are never read.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass, field
 
 import tree_sitter
-from dataclasses import dataclass, field
 
 from updater.nixfile import fetchers
 from updater.nixfile.fetchers import FetcherSpec
