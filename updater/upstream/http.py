@@ -38,7 +38,7 @@ _MAX_BODY = 20 * 1024 * 1024
 @dataclass(frozen=True)
 class HttpSettings:
     max_attempts: int = 5
-    per_host_connections: int = 8
+    per_host_connections: int = 16
     timeout: float = 30.0
     backoff_base: float = 1.0
     backoff_max: float = 60.0
