@@ -75,6 +75,7 @@ class PinBuilder:
         self.resolver = resolver
         self.attribution = attribution
         self.drafts: dict[tuple[str, int, int], _Draft] = {}
+        self._aliases = attribution.aliases()
         self._groups: dict[tuple[str, int, int], GroupInfo] = {}
         self._fetchers: dict[tuple[str, int, int], tuple[FileFacts, FetcherCall]] = {}
         self._derivations: dict[tuple[str, int, int], tuple[FileFacts, DerivationCall]] = {}
@@ -445,6 +446,7 @@ class PinBuilder:
             url=group.url,
             system=draft.system,
             packages=tuple(sorted(packages)),
+            aliases=tuple(sorted({a for name in packages for a in self._aliases.get(name, ())})),
             floating=draft.floating,
             resolved=draft.resolved,
             directives=tuple(found),

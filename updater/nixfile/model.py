@@ -114,6 +114,7 @@ class Pin:
     url: str | None = None
     system: str | None = None
     packages: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other exported names that also build them (aliases, joins)
     floating: bool = False
     resolved: str | None = None
     directives: tuple[Directive, ...] = ()

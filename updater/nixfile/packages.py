@@ -9,7 +9,7 @@ binding feed; or, at a file's top level, whatever the callPackage/import sites o
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from updater.nixfile.model import PackageRef
 from updater.nixfile.parse import Node
@@ -17,10 +17,14 @@ from updater.nixfile.resolve import Resolver
 from updater.nixfile.scan import FileFacts
 from updater.nixfile.syntax import (
     ATTRSET_TYPES,
+    Arg,
+    attrpath_names,
     bindings,
     flatten_apply,
     lookup,
     node_text,
+    string_is_plain,
+    string_value,
     unwrap,
 )
 
@@ -220,22 +224,16 @@ class Attribution:
             return None  # `org = callPackage ./org { }` in pkgs/default.nix: the org names it
         return export.name_of(key)
 
-    def package_refs(self) -> tuple[PackageRef, ...]:
+    def _primary_refs(self) -> list[PackageRef]:
         refs: list[PackageRef] = []
         for export in self.exports.values():
+            if export.organization is None:
+                continue
             for arg in (a for attrset in export.attrsets for a in bindings(attrset)):
-                if export.organization is None and arg.name in self._org_dirs:
-                    continue
                 file, line = export.facts.rel, arg.node.start_point.row + 1
-                if arg.value is not None:
-                    for site in export.facts.call_sites:
-                        if site.node == unwrap(arg.value):
-                            target = site.target
-                            files = self.resolver.files
-                            if target not in files and f"{target}/default.nix" in files:
-                                target = f"{target}/default.nix"
-                            if target in files:
-                                file, line = target, 1
+                target = self._called_file(export.facts, arg)
+                if target is not None:
+                    file, line = target, 1
                 refs.append(
                     PackageRef(
                         name=export.name_of(arg.name),
@@ -245,7 +243,103 @@ class Attribution:
                         organization=export.organization,
                     )
                 )
+        return refs
+
+    def _includes_org(self, export: ExportSet, arg: Arg) -> bool:
+        """`atproto = import ./atproto { .. };` in pkgs/default.nix: the org names its packages."""
+        target = self._called_file(export.facts, arg)
+        if target is not None:
+            found = self.exports.get(target)
+            return found is not None and found.organization is not None
+        return (
+            arg.name in self._org_dirs
+            and arg.value is not None
+            and (unwrap(arg.value).type != "select_expression")
+        )
+
+    def _called_file(self, facts: FileFacts, arg: Arg) -> str | None:
+        """The file an export binding calls (`callPackage ./f.nix { }`), if it is one call."""
+        value_node = arg.value
+        if value_node is None and arg.inherit_from is not None:  # inherit (services) a b;
+            source = unwrap(arg.inherit_from)
+            definition = lookup(node_text(source), source)
+            if source.type == "variable_expression" and definition is not None:
+                value_node = definition.value
+            else:
+                value_node = source
+        if value_node is None:
+            return None
+        value = unwrap(value_node)
+        for site in facts.call_sites:
+            if site.node == value:
+                files = self.resolver.files
+                target = site.target
+                if target not in files and f"{target}/default.nix" in files:
+                    target = f"{target}/default.nix"
+                return target if target in files else None
+        return None
+
+    def aliases(self) -> dict[str, tuple[str, ...]]:
+        """Primary package name -> the other exported names that also build it.
+
+        From the top aggregator: `alias = exported.org-key;` names one package; a binding that
+        passes an organization's name (`org-all = join "org";`) joins all of its packages.
+        """
+        primary = self._primary_refs()
+        names = {r.name for r in primary}
+        found: dict[str, set[str]] = {}
+        for export in self.exports.values():
+            if export.organization is not None:
+                continue
+            for arg in (a for attrset in export.attrsets for a in bindings(attrset)):
+                if arg.value is None or arg.name in names or self._includes_org(export, arg):
+                    continue
+                for target in self._alias_targets(arg, names, primary):
+                    found.setdefault(target, set()).add(arg.name)
+        return {k: tuple(sorted(v)) for k, v in found.items()}
+
+    def _alias_targets(self, arg: Arg, names: set[str], primary: list[PackageRef]) -> set[str]:
+        assert arg.value is not None
+        value = unwrap(arg.value)
+        if value.type == "select_expression":
+            path = value.child_by_field_name("attrpath")
+            parts = attrpath_names(path) if path is not None else None
+            if parts and parts[-1] in names:
+                return {parts[-1]}
+        orgs = {
+            string_value(n)
+            for n in _descendants(value)
+            if n.type == "string_expression" and string_is_plain(n)
+        }
+        if arg.name.endswith("-all"):
+            orgs.add(arg.name[: -len("-all")])
+        return {r.name for r in primary if r.organization in orgs}
+
+    def package_refs(self) -> tuple[PackageRef, ...]:
+        aliases = self.aliases()
+        refs = [replace(r, aliases=aliases.get(r.name, ())) for r in self._primary_refs()]
+        for export in self.exports.values():  # a flat pkgs/default.nix: its keys are the names
+            if export.organization is not None:
+                continue
+            alias_names = {a for group in aliases.values() for a in group}
+            for arg in (a for attrset in export.attrsets for a in bindings(attrset)):
+                if arg.name in alias_names or self._includes_org(export, arg):
+                    continue
+                target = self._called_file(export.facts, arg)
+                if target is None:
+                    continue
+                refs.append(PackageRef(arg.name, target, 1, arg.name, None))
         return tuple(sorted(refs, key=lambda r: r.name))
+
+
+def _descendants(node: Node) -> list[Node]:
+    found = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.named_children)
+    return found
 
 
 __all__ = ["Attribution", "ExportSet", "export_sets"]

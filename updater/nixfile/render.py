@@ -30,6 +30,7 @@ def pin_record(pin: Pin) -> dict[str, Any]:
         "repo": pin.repo,
         "system": pin.system,
         "packages": list(pin.packages),
+        "aliases": list(pin.aliases),
         "url": pin.url,
         "start": pin.start,
         "end": pin.end,
@@ -60,6 +61,7 @@ def write_json(result: ScanResult, out: TextIO) -> None:
         "pins": [pin_record(p) for p in result.pins],
         "packages": [
             {
+                "aliases": list(p.aliases),
                 "name": p.name,
                 "file": p.file,
                 "line": p.line,
