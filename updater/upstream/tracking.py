@@ -87,6 +87,13 @@ def _package_config(config: Config, names: Sequence[str]) -> PackageConfig:
 
 
 def parse_source_override(text: str, origin: str) -> SourceSpec:
+    try:
+        return _parse_override(text, origin)
+    except UpstreamError as exc:
+        raise ConfigError(f"{origin}: source {text!r}: {exc}") from None
+
+
+def _parse_override(text: str, origin: str) -> SourceSpec:
     """`github:owner/repo`, `forgejo:codeberg.org/owner/repo`, `git:https://host/x.git`."""
     m = _OVERRIDE.match(text)
     if m is None:

@@ -1,0 +1,102 @@
+"""From scanned pins and config to sources and policies (no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from updater.config import parse_config
+from updater.errors import ConfigError
+from updater.nixfile.repository import scan_repository
+from updater.upstream.tracking import parse_source_override, plan
+
+ORG = """{ callPackage }:
+{
+  a = callPackage ./a.nix { };
+  b = callPackage ./b.nix { };
+  c = callPackage ./c.nix { };
+}
+"""
+A = """{ fetchFromGitHub }:
+{
+  version = "0.1.0";
+  src = fetchFromGitHub { owner = "o"; repo = "mono"; rev = "0123456789abcdef0123456789abcdef01234567"; hash = ""; };
+}
+"""
+B = """{ fetchFromGitea }:
+{
+  version = "2.0";
+  src = fetchFromGitea { domain = "git.example.org"; owner = "x"; repo = "y"; rev = "v2.0"; hash = ""; };
+}
+"""
+C = """{ fetchFromGitHub }:
+{
+  version = "1.0";
+  src = fetchFromGitHub { owner = "o"; repo = "c"; rev = "HEAD"; hash = ""; };
+}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    d = tmp_path / "pkgs" / "org"
+    d.mkdir(parents=True)
+    for name, text in {"default": ORG, "a": A, "b": B, "c": C}.items():
+        (d / f"{name}.nix").write_text(text)
+    return tmp_path
+
+
+def test_commit_pins_default_to_branch_mode_and_config_overrides_apply(repo: Path) -> None:
+    config = parse_config(
+        {
+            "policy": {"min_age_days": 2, "ignore": ["9.*"]},
+            "forges": {
+                "git.example.org": {"type": "forgejo", "api_url": "http://127.0.0.1:1/api/v1"}
+            },
+            "packages": {"org-b": {"tag_prefix": "b-", "prereleases": True, "ignore": ["2.1"]}},
+        },
+        "test",
+    )
+    by_pkg = {t.packages[0]: t for t in plan(scan_repository(repo), config)}
+    a = by_pkg["org-a"]
+    assert a.policy.mode == "branch" and a.current == "0.1.0" and a.source is not None
+    assert a.source.id == "github:o/mono" and a.policy.min_age_days == 2
+    b = by_pkg["org-b"]
+    assert b.source is not None and (b.source.kind, b.source.domain) == (
+        "forgejo",
+        "git.example.org",
+    )
+    assert (b.policy.mode, b.policy.tag_prefix, b.policy.prereleases) == ("release", "b-", True)
+    assert b.policy.ignore == ("9.*", "2.1") and b.current == "2.0"
+    assert by_pkg["org-c"].problem is not None and "floating" in by_pkg["org-c"].problem
+    only = plan(scan_repository(repo), config, ["org-a"])
+    assert [t.packages for t in only] == [("org-a",)]
+
+
+def test_config_source_and_mode_override(repo: Path) -> None:
+    config = parse_config(
+        {
+            "packages": {
+                "org-a": {"source": "git:https://git.example.org/o/mono.git", "mode": "release"}
+            }
+        },
+        "t",
+    )
+    (a,) = [t for t in plan(scan_repository(repo), config) if "org-a" in t.packages]
+    assert (
+        a.source is not None
+        and a.source.kind == "git"
+        and a.source.url == "https://git.example.org/o/mono.git"
+    )
+    assert a.policy.mode == "release"
+
+
+def test_source_override_syntax() -> None:
+    assert parse_source_override("github:o/r", "x").id == "github:o/r"
+    assert (
+        parse_source_override("tangled:tangled.org/@a.b/r", "x").url == "https://tangled.org/@a.b/r"
+    )
+    for bad in ("o/r", "github:o", "git:o/r", "forgejo:o/r", "github:o/r;rm"):
+        with pytest.raises(ConfigError):
+            parse_source_override(bad, "x")
