@@ -50,6 +50,32 @@ class ForgeRetry(GithubRetry):
             return False
         return bool(super().is_retry(method, status_code, has_retry_after))
 
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Any:
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if (
+            response is not None
+            and response.status == 429
+            and "Retry-After" not in response.headers
+        ):
+            # GitHub: without Retry-After wait until the reset when the quota is spent, else at
+            # least a minute (`secondary_rate_wait`), growing with the retry's own backoff.
+            wait = max(self.secondary_rate_wait, float(retry.get_backoff_time()))
+            reset = response.headers.get("X-RateLimit-Reset", "")
+            if response.headers.get("X-RateLimit-Remaining") == "0" and reset.isdigit():
+                wait = max(wait, int(reset) - time.time() + 1)
+            if self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+                raise RateLimitExceededExceedsMaxWait(429, None, dict(response.headers), wait=wait)
+            retry.get_backoff_time = lambda: wait  # type: ignore[method-assign]
+        return retry
+
     def get_retry_after(self, response: Any) -> float | None:
         wait = super().get_retry_after(response)
         if (

@@ -189,3 +189,56 @@ def test_bad_credentials_fail_without_showing_the_token(world: World) -> None:
     assert "401" in str(info.value)
     assert wrong not in str(info.value) and TOKEN not in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_spent_primary_quota_fails_with_the_reset_time(world: World) -> None:
+    client = make_client(world)
+    reset = int(time.time()) + 1800
+    world.forge.rate_limit.bucket("core").set(remaining=0, reset=reset)
+    with pytest.raises(RateLimitedError) as info:
+        PullRequests(client).for_branch("updater/foo")
+    # Waiting 30 minutes exceeds the client's cap (5 s in tests): it reports when to come back.
+    assert info.value.retry_at is not None and abs(info.value.retry_at - reset) < 5
+    assert len(world.forge.requests) == 1
+
+
+def test_429_without_retry_after_waits_the_configured_minimum(tmp_path: object) -> None:
+    """No Retry-After: wait `secondary_rate_wait` (a minute by default; 1 s here), then retry."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[float] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(time.monotonic())
+            first = len(seen) == 1
+            body = json.dumps(
+                {"message": "slow down"} if first else {"id": 1, "body": "x"}
+            ).encode()
+            self.send_response(429 if first else 201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = ForgeClient(
+            api_url=f"http://127.0.0.1:{server.server_address[1]}/api/v3",
+            repository=f"{OWNER}/{REPO}",
+            tokens=StaticToken(TOKEN),
+            pull_requests=PullRequestConfig(write_interval=0),
+            retry=build_retry(backoff_factor=0, secondary_rate_wait=1.0, max_rate_limit_wait=5.0),
+        )
+        PullRequests(client).comment(1, "hello")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(seen) == 2 and seen[1] - seen[0] >= 0.95
