@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from world_fixtures import build, instantiate, run_nix, shared_world, world  # noqa: F401
+import world_fixtures
+from world_fixtures import build, instantiate, run_nix
 
 from updater.nixhash import HashFormat, convert, to_sri
 from updater.sandbox.world import World
 
+shared_world = world_fixtures.shared_world
+world = world_fixtures.world
+
 pytestmark = pytest.mark.nix
 
 FAKE = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-
-Oracle = Callable[[World], str]
 
 
 def _fetchers(w: World) -> dict[str, tuple[str, str]]:

@@ -7,11 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from world_fixtures import build, run_nix, shared_world  # noqa: F401
+import world_fixtures
+from world_fixtures import build, run_nix
 
 from updater.sandbox.spec import UPSTREAMS
 from updater.sandbox.upstreams import Upstream
 from updater.sandbox.world import NUR_SOURCE, World
+
+shared_world = world_fixtures.shared_world
 
 # Attributes that fail on purpose, and how (see PATTERNS.md).
 MALFORMED = {"feeds-blobstore", "resolver-did-resolver"}  # evaluation: invalid SRI hash

@@ -104,6 +104,65 @@ def _data(payload: bytes) -> bytes:
     return b"data %d\n" % len(payload) + payload + b"\n"
 
 
+_BARE_CONFIG = """[core]
+\trepositoryformatversion = 0
+\tfilemode = true
+\tbare = true
+[http]
+\treceivepack = true
+"""
+
+
+def init_bare(path: Path) -> None:
+    """What `git init --bare --initial-branch=main` writes, without a process per repository
+    (the world creates a score of them and must start in well under two seconds)."""
+    if path.exists():
+        raise GitError(f"{path}: already exists")
+    for sub in ("objects/info", "objects/pack", "refs/heads", "refs/tags", "info"):
+        (path / sub).mkdir(parents=True)
+    (path / "HEAD").write_text("ref: refs/heads/main\n")
+    (path / "config").write_text(_BARE_CONFIG)
+    (path / "description").write_text("Unnamed repository\n")
+
+
+def commit_block(
+    mark: int,
+    tree: Mapping[str, nar.TreeFile],
+    *,
+    message: str,
+    ident: str,
+    when: int,
+    parent: str | None,
+) -> bytes:
+    """A fast-import `commit` on refs/heads/main holding exactly `tree` (a full snapshot)."""
+    out = bytearray(b"commit refs/heads/main\nmark :%d\n" % mark)
+    out += f"author {ident} {when} +0000\ncommitter {ident} {when} +0000\n".encode()
+    out += _data(message.encode() + b"\n")
+    if parent:
+        out += f"from {parent}\n".encode()
+    out += b"deleteall\n"
+    for path in sorted(tree):
+        f = tree[path]
+        mode = "120000" if f.symlink else ("100755" if f.executable else "100644")
+        out += f"M {mode} inline {path}\n".encode() + _data(f.data)
+    return bytes(out + b"\n")
+
+
+def fast_import(repo: Path, stream: bytes) -> dict[str, str]:
+    """Run one `git fast-import` batch; returns its marks (":1" -> sha)."""
+    with tempfile.TemporaryDirectory(prefix="marks-") as tmp:
+        marks = Path(tmp) / "marks"
+        _git(
+            ["fast-import", "--quiet", "--force", f"--export-marks={marks}"],
+            cwd=repo,
+            stdin=stream,
+        )
+        return {
+            mark: sha.strip()
+            for mark, sha in (line.split(" ", 1) for line in marks.read_text().splitlines())
+        }
+
+
 class Upstream:
     """A handle on one upstream repository: create it, add commits and releases, know its hashes."""
 
@@ -118,10 +177,7 @@ class Upstream:
 
     def create(self) -> None:
         """Initialise the bare repository and write the spec's whole history in one batch."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _git(["init", "--quiet", "--bare", "--initial-branch=main", str(self.path)])
-        # Served over smart HTTP by `git http-backend`; pushes to it are a test's business.
-        _git(["config", "http.receivepack", "true"], cwd=self.path)
+        init_bare(self.path)
         self._write(list(self.spec.history))
 
     def _write(self, steps: list[Step]) -> list[Commit]:
@@ -135,19 +191,10 @@ class Upstream:
             tree = render_tree(self.spec, step.version, step.deps, tuple(self._changelog))
             when = EPOCH + self.spec.offset + index * DAY
             mark = index + 1
-            stream += b"commit refs/heads/main\nmark :%d\n" % mark
-            stream += f"author {AUTHOR} {when} +0000\ncommitter {AUTHOR} {when} +0000\n".encode()
-            stream += _data(message.encode() + b"\n")
-            if pending:
-                stream += b"from :%d\n" % (mark - 1)
-            elif parent:
-                stream += f"from {parent}\n".encode()
-            stream += b"deleteall\n"
-            for path in sorted(tree):
-                f = tree[path]
-                mode = "120000" if f.symlink else ("100755" if f.executable else "100644")
-                stream += f"M {mode} inline {path}\n".encode() + _data(f.data)
-            stream += b"\n"
+            base = f":{mark - 1}" if pending else parent
+            stream += commit_block(
+                mark, tree, message=message, ident=AUTHOR, when=when, parent=base
+            )
             if step.tag:
                 if self.spec.annotated_tags:
                     stream += f"tag {step.tag}\nfrom :{mark}\n".encode()
@@ -156,18 +203,11 @@ class Upstream:
                 else:
                     stream += f"reset refs/tags/{step.tag}\nfrom :{mark}\n\n".encode()
             pending.append((index, step, tree, when))
-        with tempfile.TemporaryDirectory(prefix="marks-") as tmp:
-            marks = Path(tmp) / "marks"
-            _git(
-                ["fast-import", "--quiet", "--force", f"--export-marks={marks}"],
-                cwd=self.path,
-                stdin=bytes(stream),
-            )
-            shas = dict(line.split(" ", 1) for line in marks.read_text().splitlines())
+        shas = fast_import(self.path, bytes(stream))
         added: list[Commit] = []
         for index, step, tree, when in pending:
             commit = Commit(
-                sha=shas[f":{index + 1}"].strip(),
+                sha=shas[f":{index + 1}"],
                 index=index,
                 version=step.version,
                 deps=step.deps,

@@ -16,13 +16,16 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from updater.errors import GitError
+from updater.sandbox import nar
 from updater.sandbox.forge import LocalForge
+from updater.sandbox.forge.state import ForgeRelease
 from updater.sandbox.spec import UPSTREAMS, UpstreamSpec
-from updater.sandbox.upstreams import Upstream
+from updater.sandbox.upstreams import Upstream, commit_block, fast_import, init_bare
 
 SANDBOX_DIR = Path(__file__).resolve().parent
 NIXPKGS_PATH = SANDBOX_DIR / "nixpkgs"
@@ -59,6 +62,51 @@ def _git(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> st
         lines = proc.stderr.strip().splitlines()
         raise GitError(f"git {args[0]} failed in {cwd}: {lines[-1] if lines else proc.returncode}")
     return proc.stdout
+
+
+class _ReleaseWriter:
+    """Records release records straight into the forge's state.
+
+    LocalForge.add_release asks git for the tagged commit's date (a few processes per tag); the
+    world already knows that date, and a few dozen tags would cost it its two-second start.
+    """
+
+    def __init__(self, forge: LocalForge) -> None:
+        self._forge = forge
+
+    def add_release(
+        self,
+        host: str,
+        owner: str,
+        repo: str,
+        tag: str,
+        *,
+        name: str | None = None,
+        body: str = "",
+        prerelease: bool = False,
+        draft: bool = False,
+        published_at: datetime | None = None,
+    ) -> ForgeRelease:
+        when = published_at or datetime.now(UTC)
+        release = ForgeRelease(
+            id=self._forge.state.next_id(),
+            host=host,
+            owner=owner,
+            repo=repo,
+            tag=tag,
+            name=name if name is not None else tag,
+            body=body,
+            prerelease=prerelease,
+            draft=draft,
+            created_at=when,
+            published_at=None if draft else when,
+            target_commitish="main",
+        )
+        self._forge.state.add_release(release)
+        return release
+
+    def add_asset(self, host: str, owner: str, repo: str, tag: str, name: str, data: bytes) -> str:
+        return self._forge.add_asset(host, owner, repo, tag, name, data)
 
 
 def _reachable_by_others(path: Path) -> bool:
@@ -142,46 +190,34 @@ class World:
         self._gitconfig = path
 
     def _create_upstreams(self, forge: LocalForge) -> None:
-        handles = [Upstream(s, forge.repo_path(s.host, s.owner, s.repo), forge) for s in self.specs]
+        writer = _ReleaseWriter(forge)
+        handles = [
+            Upstream(s, forge.repo_path(s.host, s.owner, s.repo), writer) for s in self.specs
+        ]
         with ThreadPoolExecutor(max_workers=8) as pool:
             for _ in pool.map(Upstream.create, handles):
                 pass
         self._upstreams = {u.spec.key: u for u in handles}
 
     def _create_nur(self, forge: LocalForge) -> None:
-        shutil.copytree(
-            self.nur_source,
-            self.nur_path,
-            ignore=shutil.ignore_patterns(*_FILES_NOT_COPIED, "__pycache__"),
-        )
+        # One fast-import into the served bare repository, then one clone of it: far fewer
+        # processes than init/add/commit/push, and the commit is the same on every machine.
         bare = forge.repo_path(NUR_HOST, NUR_OWNER, NUR_REPO)
-        bare.parent.mkdir(parents=True, exist_ok=True)
-        _git(["init", "--quiet", "--bare", "--initial-branch=main", str(bare)], self.root)
-        _git(["init", "--quiet", "--initial-branch=main"], self.nur_path)
-        _git(["add", "--all"], self.nur_path)
-        when = f"{NUR_DATE} +0000"
-        name, email = (
-            NUR_AUTHOR[: NUR_AUTHOR.index(" <")],
-            NUR_AUTHOR[NUR_AUTHOR.index("<") + 1 : -1],
-        )
-        ident = {
-            "GIT_AUTHOR_NAME": name,
-            "GIT_AUTHOR_EMAIL": email,
-            "GIT_AUTHOR_DATE": when,
-            "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email,
-            "GIT_COMMITTER_DATE": when,
+        init_bare(bare)
+        tree = {
+            path: f
+            for path, f in nar.tree_of_dir(self.nur_source).items()
+            if path.split("/")[-1] not in _FILES_NOT_COPIED and "__pycache__" not in path
         }
-        _git(["commit", "--quiet", "--no-gpg-sign", "-m", "Initial NUR"], self.nur_path, ident)
-        _git(["push", "--quiet", str(bare), "main:refs/heads/main"], self.nur_path)
-        # origin is the real-looking URL: the world's insteadOf rules send it to the forge
-        _git(["remote", "add", "origin", self.nur_clone_url], self.nur_path)
-        head = _git(["rev-parse", "HEAD"], self.nur_path).strip()
-        _git(["update-ref", "refs/remotes/origin/main", head], self.nur_path)
-        _git(
-            ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"], self.nur_path
+        fast_import(
+            bare,
+            commit_block(
+                1, tree, message="Initial NUR", ident=NUR_AUTHOR, when=NUR_DATE, parent=None
+            ),
         )
-        _git(["branch", "--quiet", "--set-upstream-to=origin/main", "main"], self.nur_path)
+        _git(["clone", "--quiet", str(bare), str(self.nur_path)], self.root)
+        # origin is the real-looking URL: the world's insteadOf rules send it to the forge
+        _git(["config", "remote.origin.url", self.nur_clone_url], self.nur_path)
 
     # what tests use ---------------------------------------------------------------------------
 
