@@ -1,0 +1,193 @@
+"""The run lock: never two runs at once, in one process or across processes and machines.
+
+With a SQLite state store (one machine) the lock is an flock(2) on a file beside the database:
+each acquisition opens its own file description, so two threads of one process exclude each
+other as two processes do, and the kernel drops the lock when its holder dies (a killed run
+leaves no stale lock). With PostgreSQL (runners on several machines) it is a session-level
+advisory lock on a dedicated connection, released by the server when that connection ends.
+Shards lock separately: `--shard 1/2` and `--shard 2/2` own disjoint packages and may overlap.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import socket
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from updater.errors import ConfigError
+
+_POLL = 0.2
+
+
+class RunLock(Protocol):
+    @property
+    def description(self) -> str: ...
+
+    def acquire(self, timeout: float = 0.0) -> bool:
+        """True when acquired; waits up to `timeout` seconds for the holder to finish."""
+        ...
+
+    def release(self) -> None: ...
+
+    def holder(self) -> str | None:
+        """Who holds it, as far as can be told (for messages)."""
+        ...
+
+
+def _wait(try_once: _TryOnce, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if try_once():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_POLL)
+
+
+class _TryOnce(Protocol):
+    def __call__(self) -> bool: ...
+
+
+class FileRunLock:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def description(self) -> str:
+        return f"file lock {self.path}"
+
+    def _try_once(self) -> bool:
+        _ensure_private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        # Who holds it, for the refusal message of the next one; not part of the locking.
+        info = f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}\n"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info.encode(), 0)
+        self._fd = fd
+        return True
+
+    def acquire(self, timeout: float = 0.0) -> bool:
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path}: already held by this lock object")
+        return _wait(self._try_once, timeout)
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def holder(self) -> str | None:
+        try:
+            return self.path.read_text().strip() or None
+        except OSError:
+            return None
+
+
+class AdvisoryRunLock:
+    """pg_try_advisory_lock on a connection of its own (the store's pool must not release it)."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self._engine = create_engine(url, poolclass=NullPool)
+        digest = hashlib.sha256(f"updater:{name}".encode()).digest()
+        self.key = int.from_bytes(digest[:8], "big", signed=True)
+        self.name = name
+        self._conn: Connection | None = None
+
+    @property
+    def description(self) -> str:
+        return f"PostgreSQL advisory lock {self.name!r} ({self.key})"
+
+    def _try_once(self) -> bool:
+        conn = self._engine.connect()
+        try:
+            got = bool(
+                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+            )
+            conn.commit()
+        except SQLAlchemyError:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def acquire(self, timeout: float = 0.0) -> bool:
+        if self._conn is not None:
+            raise RuntimeError(f"{self.description}: already held by this lock object")
+        return _wait(self._try_once, timeout)
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+                conn.commit()
+            finally:
+                conn.close()
+
+    def holder(self) -> str | None:
+        unsigned = self.key & 0xFFFFFFFFFFFFFFFF
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                    "AND l.classid::text::bigint = :hi AND l.objid::text::bigint = :lo"
+                ),
+                {"hi": unsigned >> 32, "lo": unsigned & 0xFFFFFFFF},
+            ).first()
+        return None if row is None else f"server backend {row[0]} ({row[1]}) since {row[2]}"
+
+    def close(self) -> None:
+        self.release()
+        self._engine.dispose()
+
+
+def _ensure_private_dir(path: Path) -> None:
+    if path.exists():
+        return
+    path.mkdir(parents=True)
+    # As the state store does: the bot's directory stays out of `git status`.
+    if path.name == ".updater":
+        (path / ".gitignore").write_text("*\n")
+
+
+def lock_name(shard_label: str | None) -> str:
+    return "run" if shard_label is None else f"run-shard-{shard_label.replace('/', 'of')}"
+
+
+def run_lock(state_url: str, repo: Path, shard_label: str | None = None) -> RunLock:
+    """The lock matching the state store: advisory in PostgreSQL, else a file beside the db."""
+    try:
+        url = make_url(state_url)
+    except (ValueError, SQLAlchemyError):
+        raise ConfigError("state.url: not a valid SQLAlchemy URL") from None
+    name = lock_name(shard_label)
+    if url.get_backend_name() == "postgresql":
+        return AdvisoryRunLock(state_url, name)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        directory = Path(url.database).parent
+    else:
+        directory = repo / ".updater"
+    return FileRunLock(directory / f"{name}.lock")

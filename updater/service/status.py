@@ -1,0 +1,241 @@
+"""The service's rows in the state store: runs, and per-package state beside the check results.
+
+The tables come from migration 0002_service; they are declared here with SQLAlchemy Core on a
+metadata of their own, so the store's models stay untouched. Everything that goes in or out is a
+frozen dataclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    desc,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import CursorResult
+
+from updater.state.store import CheckRecord, StateStore
+
+RunStatus = Literal["running", "ok", "failed", "cancelled", "abandoned", "busy"]
+PackageStateName = Literal[
+    "pending", "up to date", "outdated", "updated", "pr open", "failed", "skipped", "error"
+]
+
+_metadata = MetaData()
+runs_table = Table(
+    "service_runs",
+    _metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("shard", String(32), nullable=False),
+    Column("trigger", String(32), nullable=False),
+    Column("package", String(512), nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("status", String(32), nullable=False),
+    Column("summary", Text, nullable=False),
+)
+packages_table = Table(
+    "service_packages",
+    _metadata,
+    Column("package", String(512), primary_key=True),
+    Column("state", String(32), nullable=False),
+    Column("released_at", DateTime(timezone=True), nullable=True),
+    Column("pr_url", String(1024), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    shard: str
+    trigger: str
+    package: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class PackageState:
+    package: str
+    state: PackageStateName
+    released_at: datetime | None = None
+    pr_url: str | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageRow:
+    """One line of the status page."""
+
+    package: str
+    current: str | None
+    latest: str | None
+    released_at: datetime | None
+    state: str
+    pr_url: str | None
+    checked_at: datetime | None
+    error: str | None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def start_run(
+    store: StateStore, shard: str, trigger: str, package: str | None, now: datetime | None = None
+) -> int:
+    with store.session() as s:
+        result = cast(
+            "CursorResult[Any]",
+            s.execute(
+                insert(runs_table).values(
+                    shard=shard,
+                    trigger=trigger,
+                    package=package,
+                    started_at=now or _now(),
+                    status="running",
+                    summary="",
+                )
+            ),
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def finish_run(
+    store: StateStore, run_id: int, status: RunStatus, summary: str, now: datetime | None = None
+) -> None:
+    with store.session() as s:
+        s.execute(
+            update(runs_table)
+            .where(runs_table.c.id == run_id)
+            .values(status=status, summary=summary[:4000], finished_at=now or _now())
+        )
+
+
+def abandon_running(store: StateStore, shard: str, now: datetime | None = None) -> int:
+    """Runs of `shard` still marked running: their process died. Call only with the lock held."""
+    with store.session() as s:
+        result = cast(
+            "CursorResult[Any]",
+            s.execute(
+                update(runs_table)
+                .where(runs_table.c.shard == shard, runs_table.c.status == "running")
+                .values(
+                    status="abandoned",
+                    finished_at=now or _now(),
+                    summary="the process running it ended before it finished",
+                )
+            ),
+        )
+        return int(result.rowcount)
+
+
+def _run(row: object) -> RunRecord:
+    r = row._mapping  # type: ignore[attr-defined]
+    started = _utc(r["started_at"])
+    assert started is not None
+    return RunRecord(
+        id=r["id"],
+        shard=r["shard"],
+        trigger=r["trigger"],
+        package=r["package"],
+        started_at=started,
+        finished_at=_utc(r["finished_at"]),
+        status=r["status"],
+        summary=r["summary"],
+    )
+
+
+def recent_runs(store: StateStore, shard: str, limit: int = 10) -> list[RunRecord]:
+    with store.session() as s:
+        rows = s.execute(
+            select(runs_table)
+            .where(runs_table.c.shard == shard)
+            .order_by(desc(runs_table.c.started_at), desc(runs_table.c.id))
+            .limit(limit)
+        ).all()
+        return [_run(r) for r in rows]
+
+
+def save_package_states(
+    store: StateStore, states: Sequence[PackageState], now: datetime | None = None
+) -> None:
+    when = now or _now()
+    by_name = {p.package: p for p in states}
+    with store.session() as s:
+        existing = set(
+            s.scalars(
+                select(packages_table.c.package).where(packages_table.c.package.in_(list(by_name)))
+            ).all()
+        )
+        for name, p in by_name.items():
+            values: dict[str, object] = {
+                "state": p.state,
+                "released_at": p.released_at,
+                "last_error": p.last_error[:4000] if p.last_error else None,
+                "updated_at": when,
+            }
+            # A check knows nothing of PRs: the link of the last PR stays until a new one.
+            if p.pr_url is not None:
+                values["pr_url"] = p.pr_url
+            if name in existing:
+                s.execute(
+                    update(packages_table).where(packages_table.c.package == name).values(**values)
+                )
+            else:
+                s.execute(insert(packages_table).values(package=name, **values))
+
+
+def package_rows(store: StateStore, names: Iterable[str] | None = None) -> list[PackageRow]:
+    """Check results joined with the service's package state; `names` adds never-checked ones."""
+    checks = {r.package: r for r in store.check_results()}
+    with store.session() as s:
+        states = {r.package: r for r in s.execute(select(packages_table)).all()}
+    wanted = set(names) if names is not None else set(checks) | set(states)
+    out: list[PackageRow] = []
+    for name in sorted(wanted):
+        c, st = checks.get(name), states.get(name)
+        out.append(
+            PackageRow(
+                package=name,
+                current=c.current if c else None,
+                latest=c.latest if c else None,
+                released_at=_utc(st.released_at) if st else None,
+                state=st.state if st else ("pending" if c is None else _state_of_check(c)),
+                pr_url=st.pr_url if st else None,
+                checked_at=c.checked_at if c else None,
+                error=(st.last_error if st and st.last_error else None) or (c.error if c else None),
+            )
+        )
+    return out
+
+
+def _state_of_check(c: CheckRecord) -> str:
+    if c.error:
+        return "error"
+    return "outdated" if c.outdated else "up to date"
