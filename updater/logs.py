@@ -136,9 +136,27 @@ def configure_logging(
     )
 
 
+class _LazyLogger:
+    """A logger that binds its values at each call, so it obeys the configuration in force then.
+
+    structlog's own `bind()` fixes the processors at bind time; a module-level logger created
+    before `configure_logging` (or a test's `capture_logs`) would otherwise ignore them.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def bind(self, **values: Any) -> _LazyLogger:
+        return _LazyLogger({**self._values, **values})
+
+    def __getattr__(self, method: str) -> Any:
+        return getattr(structlog.get_logger().bind(**self._values), method)
+
+
 def get_logger(name: str | None = None, **initial: Any) -> Any:
-    """A bound structlog logger; `name` becomes the `logger` field of every event."""
-    log = structlog.get_logger()
+    """A structlog logger; `name` becomes the `logger` field of every event."""
     if name:
         initial = {"logger": name, **initial}
-    return log.bind(**initial) if initial else log
+    return _LazyLogger(initial)
