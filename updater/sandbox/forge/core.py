@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from updater.sandbox.forge.faults import Faults
-from updater.sandbox.forge.gitrepo import BareRepo
+from updater.sandbox.forge.gitrepo import BareRepo, CommitCache
 from updater.sandbox.forge.ratelimit import RateLimits
 from updater.sandbox.forge.state import BOT_USER, ForgeState, ForgeUser, utcnow
 
@@ -50,6 +50,7 @@ class ForgeCore:
     # GET /user answers 403 for installation tokens (ghs_...) and, when this is set, for any token.
     user_endpoint_forbidden: bool = False
     started_at: datetime = field(default_factory=utcnow)
+    commits: CommitCache = field(default_factory=CommitCache)
     _tokens: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -60,7 +61,7 @@ class ForgeCore:
         """The served repository, or None when it does not exist or the name is unsafe."""
         if host not in HOSTS or not valid_name(owner) or not valid_name(repo.removesuffix(".git")):
             return None
-        bare = BareRepo(self.repo_path(host, owner, repo.removesuffix(".git")))
+        bare = BareRepo(self.repo_path(host, owner, repo.removesuffix(".git")), self.commits)
         return bare if bare.exists() else None
 
     def issue_installation_token(self) -> tuple[str, int]:

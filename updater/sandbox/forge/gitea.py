@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from updater.sandbox.forge.core import ForgeCore
@@ -220,10 +221,9 @@ class GiteaApi:
         if bare is None:
             return _not_found()
         # Gitea lists tags newest first by the tagged commit's date.
+        epoch = datetime.min.replace(tzinfo=UTC)
         refs = sorted(
-            bare.refs("refs/tags/"),
-            key=lambda ref: bare.commit(ref.commit).committer.date,
-            reverse=True,
+            bare.refs("refs/tags/"), key=lambda ref: ref.commit_date or epoch, reverse=True
         )
         items, headers = self._page(request, refs)
         return Response.json(200, [self._tag(owner, repo, bare, r) for r in items], headers)

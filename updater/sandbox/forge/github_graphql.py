@@ -206,31 +206,51 @@ class _Actor:
 
 
 class _Commit:
+    """A commit whose details are read from git only when a query asks for them."""
+
     typename = "Commit"
 
-    def __init__(self, owner: str, repo: str, commit: CommitInfo) -> None:
-        self.oid = commit.sha
-        self.id = node_id("Commit", commit.sha)
-        self.abbreviatedOid = commit.sha[:7]
-        self.url = self.commitUrl = f"https://github.com/{owner}/{repo}/commit/{commit.sha}"
-        self.committedDate = iso(commit.committer.date)
-        self.authoredDate = iso(commit.author.date)
+    def __init__(self, repo: _Repository, sha: str, committed: datetime | None = None) -> None:
+        self._repo = repo
+        self._committed = committed
+        self.oid = sha
+        self.id = node_id("Commit", sha)
+        self.abbreviatedOid = sha[:7]
+        self.url = self.commitUrl = f"https://github.com/{repo.nameWithOwner}/commit/{sha}"
         self.pushedDate = None
-        self.message = commit.message
-        self.messageHeadline = commit.message.split("\n", 1)[0]
-        self.messageBody = (
-            commit.message.split("\n", 1)[1].strip() if "\n" in commit.message else ""
-        )
-        self.author = _Actor(commit.author.name, commit.author.email, commit.author.date)
-        self.committer = _Actor(
-            commit.committer.name, commit.committer.email, commit.committer.date
-        )
+
+    def _info(self) -> CommitInfo:
+        return self._repo.bare.commit(self.oid)
+
+    def committedDate(self, info: Any) -> str | None:
+        return iso(self._committed or self._info().committer.date)
+
+    def authoredDate(self, info: Any) -> str | None:
+        return iso(self._info().author.date)
+
+    def message(self, info: Any) -> str:
+        return self._info().message
+
+    def messageHeadline(self, info: Any) -> str:
+        return self._info().message.split("\n", 1)[0]
+
+    def messageBody(self, info: Any) -> str:
+        parts = self._info().message.split("\n", 1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+    def author(self, info: Any) -> _Actor:
+        person = self._info().author
+        return _Actor(person.name, person.email, person.date)
+
+    def committer(self, info: Any) -> _Actor:
+        person = self._info().committer
+        return _Actor(person.name, person.email, person.date)
 
 
 class _Tag:
     typename = "Tag"
 
-    def __init__(self, owner: str, repo: str, ref: RefInfo, target: _Commit) -> None:
+    def __init__(self, ref: RefInfo, target: _Commit) -> None:
         self.oid = ref.oid
         self.id = node_id("Tag", ref.oid)
         self.abbreviatedOid = ref.oid[:7]
@@ -250,9 +270,9 @@ class _Ref:
         self._ref = ref
 
     def target(self, info: Any) -> _Commit | _Tag:
-        commit = self._repo.commit_obj(self._ref.commit)
+        commit = _Commit(self._repo, self._ref.commit, self._ref.commit_date)
         if self._ref.object_type == "tag":
-            return _Tag(self._repo.owner_login, self._repo.name, self._ref, commit)
+            return _Tag(self._ref, commit)
         return commit
 
 
@@ -298,19 +318,16 @@ class _Repository:
         self.url = f"https://github.com/{owner}/{name}"
         self.description = None
         self.isArchived = self.isDisabled = self.isFork = self.isPrivate = False
-        self._commits: dict[str, _Commit] = {}
 
     def commit_obj(self, sha: str) -> _Commit:
-        if sha not in self._commits:
-            self._commits[sha] = _Commit(self.owner_login, self.name, self.bare.commit(sha))
-        return self._commits[sha]
+        return _Commit(self, sha)
 
     def isEmpty(self, info: Any) -> bool:
         return self.bare.resolve_commit("HEAD") is None
 
     def pushedAt(self, info: Any) -> str | None:
         head = self.bare.resolve_commit("HEAD")
-        return self.commit_obj(head).committedDate if head else None
+        return iso(self.bare.commit(head).committer.date) if head else None
 
     def _releases(self) -> list[ForgeRelease]:
         return self.core.state.releases((HOST, self.owner_login, self.name))
@@ -366,7 +383,8 @@ class _Repository:
             refs = [r for r in refs if query in r.name.removeprefix(refPrefix)]
         order = orderBy or {"field": "ALPHABETICAL", "direction": direction or "ASC"}
         if order["field"] == "TAG_COMMIT_DATE":
-            refs.sort(key=lambda r: (self.commit_obj(r.commit).committedDate or "", r.name))
+            epoch = datetime.min.replace(tzinfo=UTC)
+            refs.sort(key=lambda r: (r.commit_date or epoch, r.name))
         else:
             refs.sort(key=lambda r: r.name)
         if order["direction"] == "DESC":

@@ -113,12 +113,7 @@ class GitHubRest:
         now = utcnow()
         head = bare.resolve_commit("HEAD")
         pushed = bare.commit(head).committer.date if head else now
-        roots = (
-            bare.git("rev-list", "--max-parents=0", "HEAD", check=False).decode().split()
-            if head
-            else []
-        )
-        created = bare.commit(roots[-1]).committer.date if roots else pushed
+        created = bare.root_commit(head).committer.date if head else pushed
         key: RepoKey = (HOST, owner, repo)
         open_issues = sum(1 for i in self.core.state.issues(key) if i.state == "open")
         return RepoFacts(owner, repo, bare.default_branch(), created, pushed, open_issues)

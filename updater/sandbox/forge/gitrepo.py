@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +43,7 @@ class RefInfo:
     commit: str
     tagger_date: datetime | None
     tag_message: str
+    commit_date: datetime | None = None  # committer date of `commit`, when it is a commit
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,25 @@ class DiffStat:
     files: tuple[tuple[str, str], ...]  # (status letter, path)
     additions: int
     deletions: int
+
+
+class CommitCache:
+    """Commits by (repository, full sha), bounded; shared by all requests of one forge."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._items: dict[tuple[str, str], CommitInfo] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> CommitInfo | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple[str, str], info: CommitInfo) -> None:
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.clear()
+            self._items[key] = info
 
 
 def _git_env() -> dict[str, str]:
@@ -63,8 +84,9 @@ def _git_env() -> dict[str, str]:
 class BareRepo:
     """A bare repository at `path`; every method runs one or a few git commands."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache: CommitCache | None = None) -> None:
         self.path = path
+        self._cache = cache if cache is not None else CommitCache()
 
     def exists(self) -> bool:
         return (self.path / "HEAD").is_file() and (self.path / "objects").is_dir()
@@ -115,6 +137,8 @@ class BareRepo:
                 "%(objecttype)",
                 "%(*objectname)",
                 "%(taggerdate:iso-strict)",
+                "%(committerdate:iso-strict)",
+                "%(*committerdate:iso-strict)",
                 "%(contents)",
             ]
         )
@@ -124,7 +148,10 @@ class BareRepo:
             record = record.lstrip("\n")
             if not record:
                 continue
-            name, oid, otype, peeled, tagger, contents = record.split(_FIELD, 5)
+            name, oid, otype, peeled, tagger, cdate, peeled_cdate, contents = record.split(
+                _FIELD, 7
+            )
+            commit_date = peeled_cdate if otype == "tag" else cdate
             refs.append(
                 RefInfo(
                     name=name,
@@ -133,6 +160,7 @@ class BareRepo:
                     commit=peeled or oid,
                     tagger_date=datetime.fromisoformat(tagger) if tagger else None,
                     tag_message=contents if otype == "tag" else "",
+                    commit_date=datetime.fromisoformat(commit_date) if commit_date else None,
                 )
             )
         return refs
@@ -155,7 +183,24 @@ class BareRepo:
         return [_parse_commit(r) for r in out.split("\x00") if r]
 
     def commit(self, sha: str) -> CommitInfo:
-        return self.commits([sha], max_count=1)[0]
+        """One commit; full shas are immutable, so their lookups are cached."""
+        key = (str(self.path), sha)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        info = self.commits([sha], max_count=1)[0]
+        if info.sha == sha:
+            self._cache.put(key, info)
+        return info
+
+    def root_commit(self, head: str) -> CommitInfo:
+        key = (str(self.path), f"root-of:{head}")
+        cached = self._cache.get(key)
+        if cached is None:
+            roots = self.git("rev-list", "--max-parents=0", head).decode().split()
+            cached = self.commit(roots[-1])
+            self._cache.put(key, cached)
+        return cached
 
     def count(self, rev_range: str) -> int:
         return int(self.git("rev-list", "--count", "--end-of-options", rev_range).decode().strip())
