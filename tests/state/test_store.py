@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from updater.state.store import CheckRecord, SkippedRecord, StateStore
+from updater.state.store import MIGRATIONS, CheckRecord, SkippedRecord, StateStore
 
 
 def _free_port() -> int:
@@ -24,20 +25,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
     if not bins or shutil.which("runuser") is None:
         pytest.skip("PostgreSQL server binaries not installed")
     bindir = Path(bins[-1]).parent
-    data = tmp_path_factory.mktemp("pg")
+    # Outside pytest's 0700 temp tree, which the postgres user could not traverse.
+    data = Path(tempfile.mkdtemp(prefix="updater-pg-"))
     as_user: list[str] = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if as_user:
         shutil.chown(data, "postgres")
-        os.chmod(data, 0o700)
-        # runuser needs to traverse the temp dirs above `data`.
-        for parent in data.parents:
-            if str(parent).startswith(str(tmp_path_factory.getbasetemp().parent)):
-                os.chmod(parent, os.stat(parent).st_mode | 0o011)
     run = lambda args: subprocess.run(as_user + args, check=True, capture_output=True, timeout=120)  # noqa: E731
     run([str(bindir / "initdb"), "-D", str(data / "db"), "-U", "postgres", "--auth=trust"])
     port = _free_port()
@@ -49,6 +46,18 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         run([str(bindir / "pg_ctl"), "-D", str(data / "db"), "-m", "fast", "stop"])
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
 
 
 def _exercise(store: StateStore) -> None:
@@ -112,7 +121,7 @@ def test_sqlite_default_layout_is_created_migrated_and_git_ignored(tmp_path: Pat
     with StateStore.open(url) as store:
         assert store.get_etag("k") is not None
         with store.engine.connect() as c:
-            assert c.execute(text("select version_num from alembic_version")).scalar() == "0001"
+            assert c.execute(text("select version_num from alembic_version")).scalar() == _head()
 
 
 def test_postgresql_by_url(postgres_url: str) -> None:
