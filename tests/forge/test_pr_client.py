@@ -242,3 +242,19 @@ def test_429_without_retry_after_waits_the_configured_minimum(tmp_path: object) 
         server.shutdown()
         server.server_close()
     assert len(seen) == 2 and seen[1] - seen[0] >= 0.95
+
+
+def test_prs_older_than_an_hour_do_not_count_toward_the_hourly_limit(world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    pulls = PullRequests(make_client(world, max_new_per_hour=1))
+    world.commit_on("updater/a", "a", "a")
+    assert pulls.open(proposal("a")) == 1
+    fresh = PullRequests(make_client(world, max_new_per_hour=1))
+    fresh.seed_budget()
+    assert "last hour" in (fresh.client.budget.refusal() or "")
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    world.forge.state.update_issue(("github.com", OWNER, REPO), 1, created_at=two_hours_ago)
+    fresh.seed_budget()
+    assert fresh.client.budget.refusal() is None
+    assert fresh.client.budget.open_count == 1

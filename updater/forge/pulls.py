@@ -9,7 +9,7 @@ gathers facts (`situation`) and carries out steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +17,7 @@ from github.GithubException import UnknownObjectException
 
 from updater.errors import ForgeError
 from updater.forge.body import pull_body, pull_title
-from updater.forge.client import ForgeClient
+from updater.forge.client import HOUR, ForgeClient
 from updater.forge.lifecycle import PERSON_PUSHED_MARKER, branch_name, ownership
 from updater.forge.metadata import parse_metadata
 from updater.forge.models import (
@@ -104,8 +104,11 @@ class PullRequests:
         pulls = self.client.read(f"listing pull requests of {branch}", fetch)
         return tuple(sorted(pulls, key=lambda p: p.number))
 
-    def bot_pulls(self, state: str = "all") -> tuple[PullRequestInfo, ...]:
-        """Every PR from an update branch (`branch_prefix`) of this repository."""
+    def bot_pulls(
+        self, state: str = "all", since: datetime | None = None
+    ) -> tuple[PullRequestInfo, ...]:
+        """Every PR from an update branch (`branch_prefix`) of this repository; with `since`,
+        only those created after it (paging stops there: the list is newest first)."""
         repo = self.client.repo
         prefix = self.settings.branch_prefix
         owner = self.client.owner
@@ -113,22 +116,22 @@ class PullRequests:
         def fetch() -> list[PullRequestInfo]:
             out = []
             for pull in repo.get_pulls(state=state, sort="created", direction="desc"):
+                if since is not None and pull.created_at is not None and pull.created_at <= since:
+                    break
                 label = str(pull.head.label or "")
                 if label.startswith(f"{owner}:") and str(pull.head.ref).startswith(prefix):
                     out.append(pull_info(pull))
             return out
 
-        return tuple(
-            sorted(
-                self.client.read("listing the bot's pull requests", fetch), key=lambda p: p.number
-            )
-        )
+        pulls = self.client.read("listing the bot's pull requests", fetch)
+        return tuple(sorted(pulls, key=lambda p: p.number))
 
-    def seed_budget(self, pulls: Iterable[PullRequestInfo] | None = None) -> None:
+    def seed_budget(self) -> None:
         """Count the bot's open PRs and those opened in the last hour, from the forge."""
-        known = tuple(pulls) if pulls is not None else self.bot_pulls("all")
-        open_count = sum(1 for p in known if p.state is PullState.OPEN)
-        opened = [p.created_at.timestamp() for p in known if p.created_at is not None]
+        open_count = len(self.bot_pulls("open"))
+        hour_ago = datetime.fromtimestamp(self.client.clock() - HOUR, UTC)
+        recent = self.bot_pulls("all", since=hour_ago)
+        opened = [p.created_at.timestamp() for p in recent if p.created_at is not None]
         self.client.budget.seed(open_count, opened)
 
     def branch_commits(self, base: str, branch: str) -> tuple[CommitIdentity, ...] | None:
