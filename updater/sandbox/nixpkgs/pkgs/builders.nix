@@ -86,7 +86,8 @@ let
     args0:
     let
       args = resolve args0;
-      vendorHash = args.vendorHash or (throw "buildGoModule: ${args.pname}: vendorHash is required");
+      vendorHash =
+        args.vendorHash or args.vendorSha256 or (throw "buildGoModule: ${args.pname}: vendorHash is required");
       goModules =
         if vendorHash == null then
           null
