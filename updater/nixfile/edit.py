@@ -58,7 +58,9 @@ def apply_edits(
 
 
 @dataclass(frozen=True)
-class _Planned:
+class PlannedFile:
+    """One file's contents before and after the edits (checked, not yet written)."""
+
     rel: str
     old: bytes
     new: bytes
@@ -66,7 +68,7 @@ class _Planned:
 
 def plan_edits(
     repo: Path, edits: Sequence[Edit], *, hash_format: HashFormatPolicy = "keep"
-) -> list[_Planned]:
+) -> list[PlannedFile]:
     """The new contents of every edited file, checked; nothing is written."""
     by_file: dict[str, list[Edit]] = {}
     for edit in edits:
@@ -80,7 +82,7 @@ def plan_edits(
         except OSError as exc:
             raise NixFileError(f"{rel}: cannot read: {exc.strerror or exc}") from None
         new = _edit_bytes(rel, old, sorted(file_edits, key=lambda e: e.start), hash_format, parser)
-        planned.append(_Planned(rel, old, new))
+        planned.append(PlannedFile(rel, old, new))
     return planned
 
 
@@ -235,8 +237,8 @@ def _check_result(
             raise UnsafeValueError(f"{rel}:{_line(new, start)}: the new value reads back changed")
 
 
-def _write_all(repo: Path, planned: list[_Planned]) -> None:
-    temps: list[tuple[_Planned, Path, Path]] = []
+def _write_all(repo: Path, planned: list[PlannedFile]) -> None:
+    temps: list[tuple[PlannedFile, Path, Path]] = []
     try:
         for item in planned:
             path = _inside(repo, item.rel)
@@ -255,7 +257,7 @@ def _write_all(repo: Path, planned: list[_Planned]) -> None:
         for _, _, written in temps:
             written.unlink(missing_ok=True)
         raise
-    done: list[tuple[_Planned, Path]] = []
+    done: list[tuple[PlannedFile, Path]] = []
     try:
         for item, path, tmp_path in temps:
             os.replace(tmp_path, path)
