@@ -1,0 +1,68 @@
+"""What one unit's update came to: the record the summary table, the PR layer and logs read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from updater.nixfile.model import Location, PinKind
+
+
+class Outcome(StrEnum):
+    UPDATED = "updated"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PinChange:
+    location: Location
+    kind: PinKind
+    attr: str
+    old: str
+    new: str
+    how: str = ""  # for hashes: which build (or prefetch) gave it
+
+
+@dataclass(frozen=True)
+class HashLeft:
+    """A per-platform hash left as it was: this machine cannot compute it."""
+
+    location: Location
+    system: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    unit: str  # unit id (the source group, `#package` when the group splits)
+    packages: tuple[str, ...]
+    outcome: Outcome
+    reason: str = ""  # why skipped or failed (one line)
+    log_tail: str = ""  # Nix's (or git's) last lines for a failure
+    old: str | None = None
+    new: str | None = None
+    tag: str | None = None
+    commit_rev: str | None = None  # the upstream commit moved to
+    changes: tuple[PinChange, ...] = ()
+    not_refreshed: tuple[HashLeft, ...] = ()
+    verified: bool = False
+    built: bool = False
+    verify_note: str = ""
+    commit: str | None = None  # the bot's commit in the package repository
+    branch: str | None = None
+    base: str | None = None  # the commit the branch starts from
+    message: str | None = None
+    diff: str | None = None  # the unified diff (always set for a dry run)
+    builds: int = 0  # hash-fixing builds Nix ran
+    build_drvs: tuple[str, ...] = field(default=())
+    evaluations: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is not Outcome.FAILED
+
+    @property
+    def title(self) -> str:
+        return self.message.splitlines()[0] if self.message else self.unit

@@ -1,0 +1,48 @@
+"""Where a unit moves to: the release (or branch commit) chosen by the policy or by `--version`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from updater.upstream.model import COMMIT_RE
+from updater.version.policy import Decision
+
+
+@dataclass(frozen=True)
+class Target:
+    """The values a unit's pins move to.
+
+    `version` is what version literals become (a release version, or in branch mode the
+    placeholder in the style the file already uses). `tag` is set for a release, `commit`
+    whenever the commit is known; a commit pin needs it, a tag pin needs `tag`.
+    """
+
+    version: str
+    tag: str | None = None
+    commit: str | None = None
+    date: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.commit is not None and not COMMIT_RE.match(self.commit):
+            raise ValueError(f"not a commit id: {self.commit!r}")
+        if self.tag is None and self.commit is None:
+            raise ValueError("a target needs a tag or a commit")
+
+    @property
+    def label(self) -> str:
+        if self.tag is not None:
+            return self.tag
+        assert self.commit is not None
+        return self.commit[:12]
+
+    @classmethod
+    def from_decision(cls, decision: Decision, mode: str) -> Target | None:
+        """The target of an outdated decision (None when there is nothing newer to take)."""
+        if decision.latest is None or decision.rev is None:
+            return None
+        if mode == "branch":
+            return cls(version=decision.latest, commit=decision.rev, date=decision.date)
+        return cls(
+            version=decision.latest, tag=decision.rev, commit=decision.commit, date=decision.date
+        )

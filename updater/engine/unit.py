@@ -1,0 +1,118 @@
+"""One unit, top to bottom: plan, apply, verify, commit. Any failure leaves the user's checkout
+as it was: all work happens in a scratch worktree that is removed at the end, and the branch is
+created only when everything succeeded."""
+
+from __future__ import annotations
+
+import difflib
+import time
+from pathlib import Path
+
+from updater.config import Config
+from updater.engine.apply import Applied, apply_plan
+from updater.engine.message import branch_name, commit_message
+from updater.engine.plan import PlanRefused, UpdatePlan, plan_update
+from updater.engine.result import HashLeft, Outcome, PinChange, UpdateResult
+from updater.engine.settings import EngineSettings
+from updater.engine.target import Target
+from updater.engine.units import units_of
+from updater.engine.verify import verify
+from updater.engine.workspace import workspace
+from updater.errors import NixError, UpdaterError
+from updater.gitops.commit import commit
+from updater.logs import get_logger
+from updater.nixfile.repository import scan_repository
+
+_log = get_logger("updater.engine.unit")
+
+
+def _diff(root: Path, before: dict[str, bytes]) -> str:
+    out: list[str] = []
+    for rel, old in before.items():
+        new = (root / rel).read_bytes()
+        out += difflib.unified_diff(
+            old.decode("utf-8", "replace").splitlines(keepends=True),
+            new.decode("utf-8", "replace").splitlines(keepends=True),
+            f"a/{rel}",
+            f"b/{rel}",
+        )
+    return "".join(out)
+
+
+def _changes(plan: UpdatePlan, applied: Applied) -> tuple[PinChange, ...]:
+    edits = [PinChange(e.pin.location, e.pin.kind, e.pin.attr, e.old, e.new) for e in plan.edits]
+    hashes = [PinChange(h.location, h.kind, h.attr, h.old, h.new, h.how) for h in applied.hashes]
+    return tuple(edits + hashes)
+
+
+def update_unit(
+    repo: Path, unit_id: str, target: Target, config: Config, settings: EngineSettings
+) -> UpdateResult:
+    """Move unit `unit_id` of `repo` to `target`; never raises for an UpdaterError."""
+    started = time.monotonic()
+    packages: tuple[str, ...] = ()
+    try:
+        with workspace(repo, settings.base_ref, dry_run=settings.dry_run) as ws:
+            settings.on_step(unit_id, "planning")
+            scan = scan_repository(ws.path, settings.pkgs_dir)
+            unit = next((u for u in units_of(scan) if u.id == unit_id), None)
+            if unit is None:
+                raise PlanRefused(f"no pins of {unit_id} at {settings.base_ref}")
+            packages = unit.packages
+            plan = plan_update(scan, unit, target, config, settings.systems)
+            files = sorted({e.pin.file for e in plan.edits} | {r.pin.file for r in plan.refreshes})
+            before = {rel: (ws.path / rel).read_bytes() for rel in files}
+            applied = apply_plan(ws.path, plan, settings)
+            checked = verify(ws.path, plan, applied, before, settings)
+            message = commit_message(plan)
+            diff = _diff(ws.path, before)
+            sha: str | None = None
+            branch: str | None = None
+            if not settings.dry_run:
+                settings.on_step(unit_id, "committing")
+                sha = commit(ws.path, message, settings.identity, files)
+                branch = branch_name(plan, settings.branch_prefix)
+                ws.keep_as(branch)
+            result = UpdateResult(
+                unit=unit_id,
+                packages=packages,
+                outcome=Outcome.UPDATED,
+                old=plan.old_label,
+                new=plan.new_label,
+                tag=target.tag,
+                commit_rev=target.commit,
+                changes=_changes(plan, applied),
+                not_refreshed=tuple(
+                    HashLeft(n.pin.location, n.pin.system, n.reason) for n in plan.not_refreshed
+                ),
+                verified=checked.evaluated,
+                built=checked.built,
+                verify_note=checked.note,
+                commit=sha,
+                branch=branch,
+                base=ws.base,
+                message=message,
+                diff=diff,
+                builds=len(applied.builds),
+                build_drvs=tuple(b.drv for b in applied.builds),
+                evaluations=applied.evaluations,
+            )
+    except PlanRefused as exc:
+        result = UpdateResult(unit_id, packages, Outcome.SKIPPED, reason=str(exc))
+    except UpdaterError as exc:
+        tail = exc.log_tail if isinstance(exc, NixError) else ""
+        result = UpdateResult(unit_id, packages, Outcome.FAILED, reason=str(exc), log_tail=tail)
+    seconds = time.monotonic() - started
+    settings.on_step(unit_id, result.outcome.value)
+    _log.info(
+        "unit done",
+        unit=unit_id,
+        outcome=result.outcome.value,
+        reason=result.reason or None,
+        branch=result.branch,
+        builds=result.builds,
+        seconds=round(seconds, 3),
+    )
+    from dataclasses import replace
+
+    return replace(result, seconds=seconds)

@@ -1,0 +1,114 @@
+"""Units of work: the pins that must move together, and the packages they feed.
+
+A scan groups pins by upstream source. One source can feed independent pins (two files pinning
+two different revs of one monorepo; a floating nightly next to a pinned release), so a group is
+split into strands: pins are joined when they feed a common package, when one is a copy of the
+other (same literal, must move together) or when one follows the other (`rev = "v${version}"`).
+A strand is one unit: updated in one worktree, one commit, one branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from updater.errors import UsageError
+from updater.nixfile.model import Location, Pin, ScanResult
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One strand of a source group."""
+
+    id: str  # the group id, plus `#<first package>` when the group has several strands
+    group: str
+    packages: tuple[str, ...]
+    pins: tuple[Pin, ...]
+    repo_name: str | None = None  # the upstream repository's name, for branch names
+
+    @property
+    def label(self) -> str:
+        """A short human name: the package, or the upstream repository for several."""
+        if len(self.packages) == 1:
+            return self.packages[0]
+        return self.repo_name or self.id
+
+    def scan(self, whole: ScanResult) -> ScanResult:
+        """A scan holding only this unit's pins (what tracking plans one decision from)."""
+        return ScanResult(repo=whole.repo, pins=self.pins, packages=whole.packages)
+
+
+def _key(loc: Location) -> tuple[str, int, int]:
+    return (loc.file, loc.start, loc.end)
+
+
+class _Joiner:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _strands(pins: Sequence[Pin]) -> list[list[Pin]]:
+    joiner = _Joiner(len(pins))
+    at = {_key(p.location): i for i, p in enumerate(pins)}
+    by_package: dict[str, int] = {}
+    first_in_file: dict[str, int] = {}
+    for i, pin in enumerate(pins):
+        first_in_file.setdefault(pin.file, i)
+    for i, pin in enumerate(pins):
+        for name in pin.packages:
+            if name in by_package:
+                joiner.join(i, by_package[name])
+            else:
+                by_package[name] = i
+        for loc in (*pin.copies, *pin.depends_on):
+            j = at.get(_key(loc))
+            if j is not None:
+                joiner.join(i, j)
+        if not pin.packages:
+            # A pin no exported package is known to use stays with its file's other pins.
+            joiner.join(i, first_in_file[pin.file])
+    out: dict[int, list[Pin]] = {}
+    for i, pin in enumerate(pins):
+        out.setdefault(joiner.find(i), []).append(pin)
+    return list(out.values())
+
+
+def units_of(scan: ScanResult) -> tuple[Unit, ...]:
+    """Every unit of the repository, in scan order."""
+    units: list[Unit] = []
+    for group in scan.groups():
+        strands = _strands(group.pins)
+        for pins in strands:
+            packages = tuple(sorted({n for p in pins for n in p.packages}))
+            uid = group.id
+            if len(strands) > 1:
+                uid = f"{group.id}#{packages[0] if packages else pins[0].location}"
+            units.append(Unit(uid, group.id, packages, tuple(pins), group.repo))
+    return tuple(units)
+
+
+def select(units: Iterable[Unit], names: Sequence[str]) -> tuple[Unit, ...]:
+    """The units feeding the named packages (or named by unit/group id); all when none named."""
+    units = tuple(units)
+    if not names:
+        return units
+    wanted = set(names)
+    chosen = tuple(
+        u for u in units if wanted & set(u.packages) or u.id in wanted or u.group in wanted
+    )
+    known = {n for u in units for n in (*u.packages, u.id, u.group)}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise UsageError(f"unknown package(s): {', '.join(unknown)}")
+    return chosen

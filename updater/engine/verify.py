@@ -1,0 +1,104 @@
+"""Verify an applied plan: the files say what the plan said, nothing else moved, Nix agrees.
+
+- Re-scan: every edited pin holds its new value and every refreshed hash its got-hash.
+- Nothing else changed: putting the old text back into the moved pins' spans gives back each
+  file byte for byte, and no file outside the plan changed.
+- Re-evaluate every package of the unit (one nix-instantiate); with `--build`, build them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from updater import nixhash
+from updater.engine.apply import Applied, relocate
+from updater.engine.plan import UpdatePlan
+from updater.engine.settings import EngineSettings
+from updater.errors import NixError, UpdaterError
+from updater.gitops.command import run_git
+from updater.nix.evaluate import drv_paths
+from updater.nix.fixing import build
+from updater.nix.runner import Installable
+from updater.nixfile.model import ScanResult
+from updater.nixfile.repository import scan_repository
+from updater.nixhash import HashAlgo
+
+
+class VerificationError(UpdaterError):
+    """The files after an update are not what the plan promised."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    evaluated: bool
+    built: bool
+    note: str = ""
+
+
+def _changed_files(root: Path) -> list[str]:
+    out = run_git(["status", "--porcelain", "--untracked-files=all", "--no-renames"], root).stdout
+    return sorted(line[3:] for line in out.splitlines() if line.strip())
+
+
+def check_files(
+    root: Path, plan: UpdatePlan, applied: Applied, before: dict[str, bytes], after: ScanResult
+) -> None:
+    """The values are the plan's, and nothing but the plan's pins changed."""
+    # file -> (start, end, old text, was a literal) of each moved pin in the new file
+    spans: dict[str, list[tuple[int, int, str, bool]]] = {}
+    for e in plan.edits:
+        pin = relocate(after, e.pin)
+        if pin.value != e.new:
+            raise VerificationError(f"{pin.location}: reads {pin.value!r}, expected {e.new!r}")
+        spans.setdefault(pin.file, []).append((pin.start, pin.end, e.pin.raw, e.pin.literal))
+    for change in applied.hashes:
+        refresh = next(r for r in plan.refreshes if r.pin.location == change.location)
+        pin = relocate(after, refresh.pin)
+        algo = refresh.pin.algo or HashAlgo.SHA256
+        if nixhash.parse(pin.value, algo).sri != change.new:
+            raise VerificationError(f"{pin.location}: reads {pin.value!r}, expected {change.new}")
+        spans.setdefault(pin.file, []).append(
+            (pin.start, pin.end, refresh.pin.raw, refresh.pin.literal)
+        )
+    for rel, old in before.items():
+        rebuilt = bytearray((root / rel).read_bytes())
+        for start, end, raw, literal in sorted(spans.get(rel, []), reverse=True):
+            if literal:
+                rebuilt[start:end] = raw.encode()
+            else:
+                # An expression pin (`lib.fakeHash`) was replaced by a quoted string.
+                rebuilt[start - 1 : end + 1] = raw.encode()
+        if bytes(rebuilt) != old:
+            raise VerificationError(f"{rel}: changed outside the planned pins")
+
+
+def verify(
+    root: Path,
+    plan: UpdatePlan,
+    applied: Applied,
+    before: dict[str, bytes],
+    settings: EngineSettings,
+) -> Verified:
+    settings.on_step(plan.unit.id, "verifying")
+    after = scan_repository(root, settings.pkgs_dir)
+    check_files(root, plan, applied, before, after)
+    touched = set(before)
+    stray = [f for f in _changed_files(root) if f not in touched]
+    if stray:
+        raise VerificationError(f"files outside the plan changed: {', '.join(stray[:5])}")
+    installables = [Installable(root, p, settings.mode) for p in plan.unit.packages]
+    if not installables:
+        return Verified(False, False, "no exported package to evaluate")
+    try:
+        drv_paths(settings.runner, installables)
+    except NixError as exc:
+        if applied.prefetches:
+            # Nothing evaluated before either: the source hash came from a direct prefetch.
+            return Verified(False, False, f"not evaluable: {exc}")
+        raise
+    if settings.build:
+        settings.on_step(plan.unit.id, "building")
+        build(settings.runner, installables)
+        return Verified(True, True)
+    return Verified(True, False)
