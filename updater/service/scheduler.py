@@ -21,8 +21,25 @@ from updater.errors import ConfigError
 # A fire time late by less than this still runs (once, thanks to coalescing).
 MISFIRE_GRACE_SECONDS = 3600
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Numbers in the weekday field that are not step sizes (`*/2`).
-_WEEKDAY_NUMBER = re.compile(r"(?<![/\d])([0-7])(?!\d)")
+_WEEKDAY_NUMBER = re.compile(r"(?<!\d)([0-7])(?!\d)")
+# `*/2`, `1-5`, `0-6/2`: expanded to names (Sunday is 6 for APScheduler, so its ranges differ).
+_WEEKDAY_RANGE = re.compile(r"^(\*|([0-7])-([0-7]))(?:/(\d+))?$")
+
+
+def _weekdays(field: str) -> str:
+    """Cron's weekday field (0 or 7 = Sunday) in APScheduler's terms, as day names."""
+    items: list[str] = []
+    for item in field.split(","):
+        m = _WEEKDAY_RANGE.match(item)
+        if m is not None and (m[1] != "*" or m[4] is not None):
+            low, high = (0, 6) if m[1] == "*" else (int(m[2]), int(m[3]))
+            step = int(m[4] or 1)
+            if step < 1:
+                raise ConfigError(f"schedule.cron weekday {field!r}: step must be >= 1")
+            items.extend(_DAY_NAMES[d] for d in range(low, high + 1, step))
+        else:
+            items.append(_WEEKDAY_NUMBER.sub(lambda n: _DAY_NAMES[int(n[1])], item))
+    return ",".join(dict.fromkeys(items))
 
 
 def cron_trigger(schedule: ScheduleConfig) -> CronTrigger:
@@ -37,7 +54,7 @@ def cron_trigger(schedule: ScheduleConfig) -> CronTrigger:
             f"schedule.cron {schedule.cron!r}: expected 5 fields (minute hour day month weekday)"
         )
     minute, hour, day, month, weekday = fields
-    weekday = _WEEKDAY_NUMBER.sub(lambda m: _DAY_NAMES[int(m[1])], weekday)
+    weekday = _weekdays(weekday)
     try:
         return CronTrigger(
             minute=minute,
