@@ -111,8 +111,14 @@ class BareRepo:
         return proc.stdout
 
     def default_branch(self) -> str:
-        out = self.git("symbolic-ref", "--quiet", "HEAD", check=False).decode().strip()
-        return out.removeprefix("refs/heads/") or "main"
+        # A bare repository's HEAD is a one-line file; reading it spares a git process per request.
+        try:
+            head = (self.path / "HEAD").read_text().strip()
+        except OSError:
+            return "main"
+        if head.startswith("ref: refs/heads/"):
+            return head.removeprefix("ref: refs/heads/")
+        return "main"
 
     def resolve_commit(self, rev: str) -> str | None:
         if not rev or rev.startswith("-"):
