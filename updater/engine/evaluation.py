@@ -43,6 +43,9 @@ def inspect_many(
     args = [
         *(FLAKE_FEATURES if flake else ()),
         "--eval",
+        # Forcing drvPath must write the .drv files: they are realised next, with no second
+        # evaluation. (Without it, --eval only computes the paths.)
+        "--read-write-mode",
         "--strict",
         "--json",
         str(_inspect_many_path()),

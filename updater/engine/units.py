@@ -28,9 +28,18 @@ class Unit:
 
     @property
     def label(self) -> str:
-        """A short human name: the package, or the upstream repository for several."""
+        """A short human name: the package; for several, their common name prefix (`knot` for
+        knot-appview, knot-spindle, ...) or else the upstream repository's name."""
         if len(self.packages) == 1:
             return self.packages[0]
+        parts = [p.split("-") for p in self.packages]
+        common: list[str] = []
+        for words in zip(*parts, strict=False):
+            if len(set(words)) != 1:
+                break
+            common.append(words[0])
+        if common and len(common) < min(len(p) for p in parts):
+            return "-".join(common)
         return self.repo_name or self.id
 
     def scan(self, whole: ScanResult) -> ScanResult:
