@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tarfile
 from pathlib import Path
@@ -194,3 +195,18 @@ def test_write_gitconfig_rules(forge: LocalForge, tmp_path: Path) -> None:
     }
     assert {line.split()[1] for line in out.splitlines()} == {f"https://{h}/" for h in hosts}
     assert forge.insteadof_rules()[f"{forge.url}/github.com/"] == "https://github.com/"
+
+
+def test_large_push_uses_chunked_encoding(
+    gh_repo: tuple[Upstream, dict[str, str]], forge: LocalForge
+) -> None:
+    """git sends bodies over http.postBuffer (1 MiB) chunked; the server must de-chunk them."""
+    up, _ = gh_repo
+    (up.work / "blob.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    up.git("add", "blob.bin")
+    up.git("commit", "-q", "-m", "big")
+    forge.clear_requests()
+    up.push("main")
+    assert up.sha("refs/heads/main") == up.git("rev-parse", "HEAD").strip()
+    pushes = [r for r in forge.requests if r.path.endswith("/git-receive-pack")]
+    assert pushes and pushes[-1].headers.get("transfer-encoding") == "chunked"
