@@ -1,13 +1,142 @@
-"""`updater run`: not implemented yet."""
+"""`updater run`: update packages to their newest acceptable version, proven by Nix.
+
+Each unit (a source and every package and pin following it) is updated in a scratch worktree
+and committed on branch `updater/<package or group>`. `--dry-run` prints the diff instead and
+writes nothing to the repository. Exit 1 if any unit failed, 2 for usage errors.
+"""
 
 from __future__ import annotations
 
-import click
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+import click
+from rich.console import Console
+from rich.table import Table
+
+from updater.context import AppContext
 from updater.errors import UsageError
+
+if TYPE_CHECKING:
+    from updater.engine.result import UpdateResult
+
+
+def _table(results: Sequence[UpdateResult]) -> Table:
+    table = Table(title="updater run")
+    for col in ("unit", "packages", "outcome", "change", "details"):
+        table.add_column(col, overflow="fold")
+    style = {"updated": "bold green", "skipped": "yellow", "failed": "bold red"}
+    for r in results:
+        change = f"{r.old} -> {r.new}" if r.old or r.new else ""
+        details: list[str] = []
+        if r.reason:
+            details.append(r.reason)
+        if r.branch:
+            details.append(f"branch {r.branch} ({(r.commit or '')[:12]})")
+        for left in r.not_refreshed:
+            details.append(f"not refreshed: {left.location} ({left.system})")
+        if r.outcome.value == "updated":
+            details.append(
+                f"{r.builds} hash build(s), "
+                + ("verified" if r.verified else f"not verified: {r.verify_note}")
+                + (", built" if r.built else "")
+            )
+        packages = ", ".join(r.packages[:4]) + (
+            f" +{len(r.packages) - 4}" if len(r.packages) > 4 else ""
+        )
+        table.add_row(
+            r.unit,
+            packages,
+            f"[{style[r.outcome.value]}]{r.outcome.value}[/]",
+            change,
+            "\n".join(details),
+        )
+    return table
+
+
+def _record(r: UpdateResult) -> dict[str, Any]:
+    return {
+        "unit": r.unit,
+        "packages": list(r.packages),
+        "outcome": r.outcome.value,
+        "reason": r.reason or None,
+        "old": r.old,
+        "new": r.new,
+        "branch": r.branch,
+        "commit": r.commit,
+        "verified": r.verified,
+        "built": r.built,
+        "builds": r.builds,
+        "changes": [
+            {"location": str(c.location), "kind": c.kind.value, "old": c.old, "new": c.new}
+            for c in r.changes
+        ],
+        "not_refreshed": [
+            {"location": str(n.location), "system": n.system, "reason": n.reason}
+            for n in r.not_refreshed
+        ],
+        "log_tail": r.log_tail or None,
+    }
 
 
 @click.command("run")
-def command() -> None:
-    """(run) Not implemented yet."""
-    raise UsageError("'updater run' is not implemented yet")
+@click.option(
+    "--package",
+    "-p",
+    "packages",
+    multiple=True,
+    metavar="NAME",
+    help="Update this package (repeatable); its whole source group moves with it.",
+)
+@click.option("--all", "all_", is_flag=True, help="Update every package that has a newer version.")
+@click.option("--version", "version", metavar="V", help="Move to release V instead of the newest.")
+@click.option("--dry-run", is_flag=True, help="Print the diff it would commit; write nothing.")
+@click.option("--build", is_flag=True, help="Also build every updated package.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Units updated in parallel (default: the number of CPUs).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_obj
+def command(
+    ctx: AppContext,
+    packages: tuple[str, ...],
+    all_: bool,
+    version: str | None,
+    dry_run: bool,
+    build: bool,
+    jobs: int | None,
+    as_json: bool,
+) -> None:
+    """Update packages: new rev, source hash and every dependency hash, proven by Nix."""
+    from updater.engine.result import Outcome
+    from updater.engine.runner import RunOptions, run_updates
+
+    if bool(packages) == all_:
+        raise UsageError("name packages with --package NAME, or use --all")
+    if version is not None and all_:
+        raise UsageError("--version V applies to named packages, not to --all")
+    options = RunOptions(packages, version, dry_run, build, jobs or 0)
+    err = Console(stderr=True)
+    results = run_updates(ctx, options, console=err)
+    out = Console()
+    if as_json:
+        sys.stdout.write(json.dumps([_record(r) for r in results], indent=2) + "\n")
+    else:
+        if dry_run:
+            for r in results:
+                if r.diff:
+                    sys.stdout.write(r.diff)
+        # A dry run keeps stdout a pure diff (`git apply` can read it); the table goes to stderr.
+        (err if dry_run else out).print(_table(results))
+        for r in results:
+            if r.outcome is Outcome.FAILED and r.log_tail:
+                err.print(f"[bold red]{r.unit}[/]: last lines of the log:")
+                err.print(r.log_tail, markup=False, highlight=False)
+    if any(r.outcome is Outcome.FAILED for r in results):
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,137 @@
+"""Many units: independent units run in parallel (a thread pool of --jobs workers; each unit
+has its own worktree and its own Nix processes), with a progress line per unit.
+
+`run_updates` is the entry point for the CLI and for the layer that pushes branches and opens
+pull requests: it returns one UpdateResult per unit, in a stable order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from updater.config import Config
+from updater.context import AppContext
+from updater.engine.result import Outcome, UpdateResult
+from updater.engine.settings import EngineSettings, current_system
+from updater.engine.targets import Work, resolve
+from updater.engine.unit import update_unit
+from updater.engine.units import select, units_of
+from updater.gitops.commit import Identity
+from updater.logs import get_logger
+from updater.nix.runner import NixOptions, NixRunner, detect_eval_mode
+from updater.nixfile.repository import scan_repository
+
+_log = get_logger("updater.engine.runner")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    packages: tuple[str, ...] = ()  # empty: every unit
+    version: str | None = None
+    dry_run: bool = False
+    build: bool = False
+    jobs: int = 0  # 0: the number of CPUs
+
+
+def settings_for(
+    ctx: AppContext, options: RunOptions, runner: NixRunner | None = None
+) -> EngineSettings:
+    config = ctx.config
+    here = current_system()
+    return EngineSettings(
+        runner=runner or NixRunner(NixOptions.from_config(config.nix)),
+        mode=detect_eval_mode(ctx.repo, config.repository.eval),
+        hash_format=config.repository.hash_format,
+        pkgs_dir=config.repository.pkgs_dir,
+        systems=frozenset({here, *config.nix.systems}),
+        system=here,
+        identity=Identity(config.pull_requests.author_name, config.pull_requests.author_email),
+        branch_prefix=config.pull_requests.branch_prefix,
+        base_ref=config.repository.base_branch or "HEAD",
+        build=options.build,
+        dry_run=options.dry_run,
+    )
+
+
+def _not_run(work: Work) -> UpdateResult:
+    if work.error is not None:
+        return UpdateResult(work.unit.id, work.unit.packages, Outcome.FAILED, reason=work.error)
+    return UpdateResult(
+        work.unit.id, work.unit.packages, Outcome.SKIPPED, reason=work.skip or "nothing to do"
+    )
+
+
+def run_units(
+    repo: Path,
+    works: Sequence[Work],
+    config: Config,
+    settings: EngineSettings,
+    jobs: int,
+    console: Console | None = None,
+) -> list[UpdateResult]:
+    """Update every unit that has a target, `jobs` at a time; results in the order of `works`."""
+    results: dict[str, UpdateResult] = {w.unit.id: _not_run(w) for w in works if w.target is None}
+    todo = [w for w in works if w.target is not None]
+    show = console is not None and console.is_terminal and bool(todo)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.fields[unit]}"),
+        TextColumn("[dim]{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not show,
+    ) as progress:
+        tasks = {w.unit.id: progress.add_task("waiting", unit=w.unit.label) for w in todo}
+        outer = settings.on_step
+
+        def on_step(unit: str, step: str) -> None:
+            outer(unit, step)
+            if unit in tasks:
+                progress.update(tasks[unit], description=step)
+            _log.debug("unit step", unit=unit, step=step)
+
+        unit_settings = replace(settings, on_step=on_step)
+
+        def one(work: Work) -> UpdateResult:
+            assert work.target is not None
+            return update_unit(repo, work.unit.id, work.target, config, unit_settings)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for work, result in zip(todo, pool.map(one, todo), strict=True):
+                results[work.unit.id] = result
+    return [results[w.unit.id] for w in works]
+
+
+def run_updates(
+    ctx: AppContext,
+    options: RunOptions,
+    *,
+    runner: NixRunner | None = None,
+    console: Console | None = None,
+    on_step: Callable[[str, str], None] | None = None,
+) -> list[UpdateResult]:
+    """Scan, decide every selected unit's target, update them; one result per unit."""
+    settings = settings_for(ctx, options, runner)
+    if on_step is not None:
+        settings = replace(settings, on_step=on_step)
+    scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
+    units = select(units_of(scan), options.packages)
+    works = asyncio.run(resolve(ctx, units, scan, options.version))
+    jobs = options.jobs or os.cpu_count() or 1
+    _log.info(
+        "run",
+        units=len(units),
+        to_update=sum(1 for w in works if w.target is not None),
+        jobs=jobs,
+        dry_run=options.dry_run,
+    )
+    return run_units(ctx.repo, works, ctx.config, settings, jobs, console)
