@@ -6,6 +6,7 @@ this module only parses the shared options and builds the `AppContext` they all 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -14,14 +15,39 @@ from typing import get_args
 import click
 
 from updater import __version__
-from updater.commands import check, demo, run, scan, serve
 from updater.config import Endpoints, Secrets, find_config, load_config
 from updater.context import AppContext
 from updater.errors import UpdaterError
 from updater.logs import LogFormat, configure_logging, get_logger
 
+# Subcommand -> one-line help. Each module is imported only when its command runs, so
+# `updater --help` and every command start without loading the others' dependencies.
+SUBCOMMANDS: dict[str, str] = {
+    "scan": "Report every pin of the package repository.",
+    "check": "Check upstreams for newer releases or commits.",
+    "run": "Update packages: new pins proven by Nix, committed on a branch, PRs.",
+    "serve": "Run as a service: schedule, status page, /metrics, POST /run.",
+    "demo": "Run a full cycle in the built-in demo world and show where to look.",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUBCOMMANDS:
+            return None
+        module = importlib.import_module(f"updater.commands.{cmd_name}")
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl(list(SUBCOMMANDS.items()))
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="updater")
 @click.option(
     "--config",
@@ -83,10 +109,6 @@ def cli(
 def _fail(exc: UpdaterError) -> int:
     click.echo(f"updater: error: {exc}", err=True)
     return exc.exit_code
-
-
-for _module in (scan, check, run, serve, demo):
-    cli.add_command(_module.command)
 
 
 def main(argv: list[str] | None = None) -> None:
