@@ -37,6 +37,7 @@ python3Packages.buildPythonApplication {
       apscheduler
       click
       gitpython
+      graphql-core
       httpx
       prometheus-client
       pydantic
