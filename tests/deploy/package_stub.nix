@@ -8,6 +8,7 @@ let
     "apscheduler"
     "click"
     "gitpython"
+    "graphql-core"
     "httpx"
     "prometheus-client"
     "psycopg"
