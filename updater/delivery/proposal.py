@@ -1,0 +1,121 @@
+"""From the engine's UpdateResult to the forge's ProposedUpdate: the PR's name, pins, links,
+verification and the per-platform hashes left alone.
+
+The PR's name is the tail of the engine's branch (`updater/<name>`), so the branch the engine
+created locally and the one pushed and found again on the forge are the same. Links to the
+release page and the compare view are built only for forges whose URL shapes are known; the
+body layer validates every URL again before rendering it.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from updater.config import Config
+from updater.engine.result import UpdateResult
+from updater.engine.units import Unit
+from updater.forge.models import (
+    PinChange,
+    ProposedUpdate,
+    ReleaseLinks,
+    UnrefreshedHash,
+    VerificationStep,
+)
+from updater.nixfile.model import PinKind
+
+# Forges by host when the config's [forges] does not name them.
+_KNOWN_HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "forgejo"}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+\-]{0,254}$")
+
+
+def group_of(unit: str) -> str:
+    """The source group of a unit id (`host/owner/repo`, without a `#strand`)."""
+    return unit.split("#", 1)[0]
+
+
+def name_of(result: UpdateResult, branch_prefix: str) -> str:
+    """The PR's name: the tail of the engine's branch; for a dry run (no branch) the same name
+    computed the way the engine names branches (engine/message.py)."""
+    if result.branch and result.branch.startswith(branch_prefix):
+        return result.branch[len(branch_prefix) :]
+    group = group_of(result.unit)
+    repo_name = group.rstrip("/").rsplit("/", 1)[-1] or None
+    label = Unit(result.unit, group, result.packages, (), repo_name).label
+    return _UNSAFE.sub("-", label.lstrip("@")).strip("-.") or "update"
+
+
+def _forge_kind(host: str, config: Config) -> str | None:
+    if host in config.forges:
+        return config.forges[host].type
+    return _KNOWN_HOSTS.get(host)
+
+
+def _ref(value: str | None) -> str | None:
+    return quote(value, safe="/") if value and _REF.match(value) else None
+
+
+def release_links(result: UpdateResult, config: Config) -> ReleaseLinks:
+    group = group_of(result.unit)
+    host, _, path = group.partition("/")
+    kind = _forge_kind(host, config)
+    if kind not in ("github", "forgejo", "gitea", "gitlab") or path.count("/") != 1:
+        return ReleaseLinks()
+    base = f"https://{group}"
+    sep = "/-" if kind == "gitlab" else ""
+    release = None
+    tag = _ref(result.tag)
+    if tag is not None:
+        release = (
+            f"{base}{sep}/releases/{tag}" if kind == "gitlab" else f"{base}/releases/tag/{tag}"
+        )
+    compare = None
+    moved = [c for c in result.changes if c.kind in (PinKind.REV, PinKind.TAG)]
+    if moved:
+        old, new = _ref(moved[0].old), _ref(moved[0].new)
+        if old and new:
+            compare = f"{base}{sep}/compare/{old}...{new}"
+    return ReleaseLinks(release=release, compare=compare)
+
+
+def _attribute(change_attr: str, kind: PinKind) -> str:
+    return change_attr or kind.value
+
+
+def proposal_of(result: UpdateResult, name: str, config: Config) -> ProposedUpdate:
+    """What the PR proposes for a successful update."""
+    steps = [
+        VerificationStep(
+            "nix evaluation of the updated packages", result.verified, result.verify_note
+        ),
+        VerificationStep(
+            "nix build of every updated package",
+            True if result.built else None,
+            "" if result.built else "run with --build to build them",
+        ),
+    ]
+    if result.builds:
+        steps.insert(
+            0,
+            VerificationStep(
+                "hashes computed by Nix", True, f"{result.builds} fixed-output build(s)"
+            ),
+        )
+    return ProposedUpdate(
+        name=name,
+        old_version=result.old or "?",
+        new_version=result.new or "?",
+        packages=result.packages,
+        pins=tuple(
+            PinChange(c.location.file, c.location.line, _attribute(c.attr, c.kind), c.old, c.new)
+            for c in result.changes
+        ),
+        links=release_links(result, config),
+        release_notes=None,
+        verification=tuple(steps),
+        unrefreshed=tuple(
+            UnrefreshedHash(h.location.file, h.location.line, h.system or "?", h.reason)
+            for h in result.not_refreshed
+        ),
+    )

@@ -1,0 +1,377 @@
+"""What delivery remembers between runs: the bot's pull requests, declined versions, the last
+outcome of every unit, and the dashboard issue's number.
+
+The tables come from migration 0003_delivery; they are declared here with SQLAlchemy Core on a
+metadata of their own (as service/status.py does), so the store's models stay untouched. Every
+row goes in and out as a frozen dataclass. All of it can be rebuilt from GitHub (the PRs'
+metadata blocks, the dashboard's marker): the store saves requests, it is not the truth.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    update,
+)
+
+from updater.state.store import StateStore
+
+PullStateName = Literal["open", "closed", "merged"]
+OutcomeName = Literal["updated", "skipped", "failed"]
+
+_metadata = MetaData()
+pulls_table = Table(
+    "pull_requests",
+    _metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(512), nullable=False),
+    Column("unit", String(1024), nullable=True),
+    Column("branch", String(512), nullable=False),
+    Column("packages", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("old", String(256), nullable=False),
+    Column("new", String(256), nullable=False),
+    Column("url", String(1024), nullable=False),
+    Column("branch_deleted", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+declined_table = Table(
+    "declined_versions",
+    _metadata,
+    Column("name", String(512), primary_key=True),
+    Column("version", String(256), primary_key=True),
+    Column("unit", String(1024), nullable=True),
+    Column("packages", Text, nullable=False),
+    Column("pull", Integer, nullable=True),
+    Column("declined_at", DateTime(timezone=True), nullable=False),
+)
+outcomes_table = Table(
+    "unit_outcomes",
+    _metadata,
+    Column("unit", String(1024), primary_key=True),
+    Column("name", String(512), nullable=True),
+    Column("packages", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("old", String(256), nullable=True),
+    Column("new", String(256), nullable=True),
+    Column("pull", Integer, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+dashboard_table = Table(
+    "dashboard_issue",
+    _metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("number", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class PullRecord:
+    """One of the bot's pull requests as last seen."""
+
+    number: int
+    name: str  # the PR's name: its branch is `{branch_prefix}{name}`
+    branch: str
+    state: PullStateName
+    old: str
+    new: str
+    url: str
+    unit: str | None = None  # unknown when rebuilt from GitHub alone
+    packages: tuple[str, ...] = ()
+    branch_deleted: bool = False
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeclinedRecord:
+    """A version whose PR was closed without merging: never proposed again."""
+
+    name: str
+    version: str
+    unit: str | None = None
+    packages: tuple[str, ...] = ()
+    pull: int | None = None
+    declined_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    """What the last run that covered a unit made of it (the dashboard reads these)."""
+
+    unit: str
+    outcome: OutcomeName
+    reason: str = ""
+    name: str | None = None
+    packages: tuple[str, ...] = ()
+    old: str | None = None
+    new: str | None = None
+    pull: int | None = None
+    updated_at: datetime | None = None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _packages(text: str) -> tuple[str, ...]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(str(p) for p in data) if isinstance(data, list) else ()
+
+
+def _row(row: object) -> Any:
+    return row._mapping  # type: ignore[attr-defined]
+
+
+# -- pull requests -----------------------------------------------------------------------------
+
+
+def _pull(row: object) -> PullRecord:
+    r = _row(row)
+    return PullRecord(
+        number=r["number"],
+        name=r["name"],
+        branch=r["branch"],
+        state=cast("PullStateName", r["state"]),
+        old=r["old"],
+        new=r["new"],
+        url=r["url"],
+        unit=r["unit"],
+        packages=_packages(r["packages"]),
+        branch_deleted=bool(r["branch_deleted"]),
+        updated_at=_utc(r["updated_at"]),
+    )
+
+
+def save_pull(store: StateStore, record: PullRecord, now: datetime | None = None) -> None:
+    """Insert or update PR `record.number`; a unit or packages already known are kept when the
+    record (rebuilt from GitHub) does not carry them."""
+    with store.session() as s:
+        existing = s.execute(
+            select(pulls_table).where(pulls_table.c.number == record.number)
+        ).first()
+        values: dict[str, object] = {
+            "name": record.name,
+            "branch": record.branch,
+            "state": record.state,
+            "old": record.old[:256],
+            "new": record.new[:256],
+            "url": record.url[:1024],
+            "branch_deleted": record.branch_deleted,
+            "updated_at": now or _now(),
+        }
+        if existing is None:
+            s.execute(
+                insert(pulls_table).values(
+                    number=record.number,
+                    unit=record.unit,
+                    packages=json.dumps(list(record.packages)),
+                    **values,
+                )
+            )
+            return
+        if record.unit is not None:
+            values["unit"] = record.unit
+        if record.packages:
+            values["packages"] = json.dumps(list(record.packages))
+        s.execute(update(pulls_table).where(pulls_table.c.number == record.number).values(**values))
+
+
+def pull_records(store: StateStore, state: PullStateName | None = None) -> list[PullRecord]:
+    query = select(pulls_table).order_by(pulls_table.c.number)
+    if state is not None:
+        query = query.where(pulls_table.c.state == state)
+    with store.session() as s:
+        return [_pull(r) for r in s.execute(query).all()]
+
+
+def open_pull_of(
+    store: StateStore, *, name: str | None = None, unit: str | None = None
+) -> PullRecord | None:
+    """The open PR of a name or of a unit (the newest, should there be two)."""
+    found = [
+        p
+        for p in pull_records(store, "open")
+        if (name is not None and p.name == name) or (unit is not None and p.unit == unit)
+    ]
+    return max(found, key=lambda p: p.number) if found else None
+
+
+# -- declined versions -------------------------------------------------------------------------
+
+
+def save_declined(store: StateStore, record: DeclinedRecord, now: datetime | None = None) -> bool:
+    """Remember a declined version; True when it was not known yet."""
+    with store.session() as s:
+        existing = s.execute(
+            select(declined_table.c.name).where(
+                declined_table.c.name == record.name, declined_table.c.version == record.version
+            )
+        ).first()
+        if existing is not None:
+            if record.unit is not None:
+                s.execute(
+                    update(declined_table)
+                    .where(
+                        declined_table.c.name == record.name,
+                        declined_table.c.version == record.version,
+                    )
+                    .values(unit=record.unit)
+                )
+            return False
+        s.execute(
+            insert(declined_table).values(
+                name=record.name,
+                version=record.version[:256],
+                unit=record.unit,
+                packages=json.dumps(list(record.packages)),
+                pull=record.pull,
+                declined_at=record.declined_at or now or _now(),
+            )
+        )
+        return True
+
+
+def declined_records(store: StateStore) -> list[DeclinedRecord]:
+    with store.session() as s:
+        rows = s.execute(
+            select(declined_table).order_by(declined_table.c.name, declined_table.c.version)
+        ).all()
+    out = []
+    for row in rows:
+        r = _row(row)
+        out.append(
+            DeclinedRecord(
+                name=r["name"],
+                version=r["version"],
+                unit=r["unit"],
+                packages=_packages(r["packages"]),
+                pull=r["pull"],
+                declined_at=_utc(r["declined_at"]),
+            )
+        )
+    return out
+
+
+def declined_for(
+    store: StateStore,
+    *,
+    name: str | None = None,
+    unit: str | None = None,
+    packages: Iterable[str] = (),
+) -> frozenset[str]:
+    """Versions declined for a name, a unit, or any of `packages` (a unit's packages are what
+    survives a lost store: the PR metadata names packages, not units)."""
+    wanted = set(packages)
+    return frozenset(
+        d.version
+        for d in declined_records(store)
+        if (name is not None and d.name == name)
+        or (unit is not None and d.unit == unit)
+        or (wanted and wanted & set(d.packages))
+    )
+
+
+# -- unit outcomes -----------------------------------------------------------------------------
+
+
+def save_outcomes(
+    store: StateStore,
+    outcomes: Sequence[UnitOutcome],
+    *,
+    prune_others: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Replace the outcome of each unit in `outcomes`; with `prune_others` (a run covering every
+    unit) units not in `outcomes` are forgotten."""
+    when = now or _now()
+    with store.session() as s:
+        units = [o.unit for o in outcomes]
+        if prune_others:
+            s.execute(delete(outcomes_table).where(outcomes_table.c.unit.not_in(units)))
+        s.execute(delete(outcomes_table).where(outcomes_table.c.unit.in_(units)))
+        for o in outcomes:
+            s.execute(
+                insert(outcomes_table).values(
+                    unit=o.unit,
+                    name=o.name,
+                    packages=json.dumps(list(o.packages)),
+                    outcome=o.outcome,
+                    reason=o.reason[:4000],
+                    old=o.old[:256] if o.old else None,
+                    new=o.new[:256] if o.new else None,
+                    pull=o.pull,
+                    updated_at=o.updated_at or when,
+                )
+            )
+
+
+def unit_outcomes(store: StateStore) -> list[UnitOutcome]:
+    with store.session() as s:
+        rows = s.execute(select(outcomes_table).order_by(outcomes_table.c.unit)).all()
+    out = []
+    for row in rows:
+        r = _row(row)
+        out.append(
+            UnitOutcome(
+                unit=r["unit"],
+                outcome=cast("OutcomeName", r["outcome"]),
+                reason=r["reason"],
+                name=r["name"],
+                packages=_packages(r["packages"]),
+                old=r["old"],
+                new=r["new"],
+                pull=r["pull"],
+                updated_at=_utc(r["updated_at"]),
+            )
+        )
+    return out
+
+
+# -- the dashboard issue -----------------------------------------------------------------------
+
+
+def dashboard_number(store: StateStore, repository: str) -> int | None:
+    with store.session() as s:
+        found = s.execute(
+            select(dashboard_table.c.number).where(dashboard_table.c.repository == repository)
+        ).first()
+    return int(found[0]) if found is not None else None
+
+
+def save_dashboard_number(
+    store: StateStore, repository: str, number: int, now: datetime | None = None
+) -> None:
+    with store.session() as s:
+        s.execute(delete(dashboard_table).where(dashboard_table.c.repository == repository))
+        s.execute(
+            insert(dashboard_table).values(
+                repository=repository, number=number, updated_at=now or _now()
+            )
+        )
