@@ -4,9 +4,9 @@
    tags), `updater serve` started, /healthz and the status page asked once; its resident memory
    is read from /proc (target: under 150 MB).
 2. One full cycle over the fixture NUR of the local world (`updater serve --once`): the peak
-   resident memory of the process (wait4's ru_maxrss). Until the engine is wired into the
-   service's cycle (updater/service/standard_cycle.py: update_stage_for), a cycle is the
-   check of every upstream; the output says which it measured.
+   resident memory of the process (wait4's ru_maxrss): the check of every upstream, then the
+   engine's update of every outdated source group (Nix runs in child processes, not counted).
+   Pushing branches and opening PRs is not wired into the service yet.
 
     .venv/bin/python bench/bench_serve_memory.py [--packages 1000] [--skip-cycle]
 """
@@ -144,7 +144,7 @@ def cycle() -> None:
         summary = [ln for ln in proc.stderr.read().splitlines() if "serve --once" in ln]
         proc.returncode = os.waitstatus_to_exitcode(status)
         line = summary[-1] if summary else "no summary"
-        kind = "check only: no engine wired in" if "updates not run" in line else "check + updates"
+        kind = "check + engine updates, no PR delivery yet"
         print(
             f"one cycle over the fixture NUR ({kind}): peak RSS {usage.ru_maxrss / 1024:.1f} MB, "
             f"{took:.1f}s, exit {proc.returncode}; {line}"

@@ -101,13 +101,17 @@ def _metrics(base: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def _assert_repo_untouched(repo: Path) -> None:
+def _assert_repo_untouched(repo: Path, branches: tuple[str, ...] = ()) -> None:
+    """Checkout clean, still on main at its commit, one worktree; only the bot's branches added."""
     assert git(["status", "--porcelain", "--untracked-files=all"], repo) == ""
-    assert git(["branch", "--format=%(refname:short)"], repo).split() == ["main"]
+    assert git(["symbolic-ref", "--short", "HEAD"], repo).strip() == "main"
+    assert git(["log", "--format=%s", "main"], repo).split("\n")[0] == "init"
+    assert git(["branch", "--format=%(refname:short)"], repo).split() == ["main", *branches]
     worktrees = git(["worktree", "list", "--porcelain"], repo).splitlines()
     assert [w for w in worktrees if w.startswith("worktree ")] == [f"worktree {repo}"]
 
 
+@pytest.mark.nix
 def test_serve_runs_on_request_reports_and_stops_cleanly(world: SmallWorld, tmp_path: Path) -> None:
     proc, base = _start(world, tmp_path)
     try:
@@ -123,7 +127,7 @@ def test_serve_runs_on_request_reports_and_stops_cleanly(world: SmallWorld, tmp_
             lambda: (h := healthz(base)) and h["last_run"] and h, 60, "the run to finish"
         )
         assert done["last_run"]["status"] == "ok", done
-        assert "updates not run" in done["last_run"]["summary"]  # no engine wired in yet
+        assert "outdated 1; updated 1" in done["last_run"]["summary"]  # the engine ran
 
         m = _metrics(base)
         assert m[("updater_checks_total", ())] == 2
@@ -131,9 +135,11 @@ def test_serve_runs_on_request_reports_and_stops_cleanly(world: SmallWorld, tmp_
         assert m[("updater_runs_total", (("status", "ok"),))] == 1
         assert m[("updater_github_rate_limit_remaining", ())] >= 0  # read from the forge's answers
         assert m[("updater_check_duration_seconds_count", ())] == 1
+        assert m[("updater_updates_total", (("result", "updated"),))] == 1
+        assert m[("updater_update_duration_seconds_count", ())] == 1
 
         page = http("GET", base + "/")[2].decode()
-        assert ">1.1.0<" in page and "state-outdated" in page and "state-up-to-date" in page
+        assert ">1.1.0<" in page and "state-updated" in page and "state-up-to-date" in page
 
         # One package only, by name: the cycle takes just its source group.
         status, _h, _b = http("POST", base + "/run?package=acme-cli", TOKEN_HEADER)
@@ -145,7 +151,10 @@ def test_serve_runs_on_request_reports_and_stops_cleanly(world: SmallWorld, tmp_
     finally:
         _stop(proc, tmp_path, within=15)
 
-    _assert_repo_untouched(world.repo)
+    # The engine committed the update on its branch, in a scratch worktree since removed.
+    _assert_repo_untouched(world.repo, ("updater/acme-tool",))
+    changed = git(["diff", "--name-only", "main", "updater/acme-tool"], world.repo).split()
+    assert changed == ["pkgs/acme/tool.nix"]
     state = world.repo / ".updater"
     assert FileRunLock(state / "run.lock").acquire(0)
     with StateStore.open(f"sqlite:///{state / 'state.db'}") as store:
@@ -182,6 +191,7 @@ def test_sigterm_mid_run_abandons_the_check_and_exits_cleanly(
         assert store.check_results() == []
 
 
+@pytest.mark.nix
 def test_once_runs_one_cycle_and_refuses_while_another_run_holds_the_lock(
     world: SmallWorld, tmp_path: Path
 ) -> None:
@@ -194,8 +204,8 @@ def test_once_runs_one_cycle_and_refuses_while_another_run_holds_the_lock(
     holder.release()
     once = subprocess.run(cmd, env=world.env, capture_output=True, text=True, timeout=120)
     assert once.returncode == 0, once.stderr
-    assert "serve --once: ok: checked 2; outdated 1" in once.stderr
-    _assert_repo_untouched(world.repo)
+    assert "serve --once: ok: checked 2; outdated 1; updated 1" in once.stderr
+    _assert_repo_untouched(world.repo, ("updater/acme-tool",))
     sharded = subprocess.run(
         [*cmd, "--shard", "3/2"], env=world.env, capture_output=True, text=True, timeout=120
     )

@@ -269,11 +269,12 @@ def _reason_of(exc: UpdaterError) -> str:
     return name or "update"
 
 
-def update_stage_for(ctx: AppContext) -> UpdateStage | None:
-    """The update stage of this build: the engine's, once updater/engine provides one.
+def update_stage_for(ctx: AppContext) -> UpdateStage:
+    """The update stage of this build: the engine (updater/engine) updates each outdated group.
 
-    SEAM: the engine (updater/engine: run_updates) and the forge (updater/forge) are wired in
-    here. Until then the service checks and reports outdated packages without updating them.
+    SEAM for delivery: the engine leaves a committed local branch; pushing it and opening or
+    updating the PR (updater/forge, updater/delivery) is to be added in engine_stage.py.
     """
-    del ctx
-    return None
+    from updater.service.engine_stage import EngineUpdateStage
+
+    return EngineUpdateStage(ctx)
