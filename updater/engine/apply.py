@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from updater import nixhash
@@ -33,7 +33,7 @@ from updater.logs import get_logger
 from updater.nix.evaluate import AttrInfo, FetchInfo
 from updater.nix.fixing import fix_hash
 from updater.nix.runner import Installable, NixRunner
-from updater.nixfile.edit import Edit, apply_edits, edit_for
+from updater.nixfile.edit import apply_edits, edit_for
 from updater.nixfile.model import Location, Pin, PinKind, ScanResult
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import HashAlgo, NixHash
@@ -116,6 +116,9 @@ class _Applier:
         self.prefetches = 0
         self.got_by_drv: dict[str, NixHash] = {}
         self.done: set[Location] = set()  # original locations of refreshed pins
+        # Where each of the unit's pins is now: edits change lengths, so spans move. Tracked
+        # from the bytes written instead of re-scanning the repository after every step.
+        self.current: dict[Location, Pin] = {p.location: p for p in plan.unit.pins}
 
     def step(self, name: str) -> None:
         self.settings.on_step(self.plan.unit.id, name)
@@ -123,9 +126,40 @@ class _Applier:
     def scan(self) -> ScanResult:
         return scan_repository(self.root, self.settings.pkgs_dir)
 
-    def write(self, edits: Sequence[Edit]) -> None:
-        if edits:
-            apply_edits(self.root, edits, hash_format=self.settings.hash_format)
+    def now(self, pin: Pin) -> Pin:
+        return self.current[pin.location]
+
+    def write(self, changes: Sequence[tuple[Pin, str]]) -> None:
+        """Set each (original) pin to its new value, and follow every pin's span."""
+        if not changes:
+            return
+        edits = [edit_for(self.now(pin), value) for pin, value in changes]
+        apply_edits(self.root, edits, hash_format=self.settings.hash_format)
+        for rel in sorted({pin.file for pin, _ in changes}):
+            self._follow(rel, {pin.location for pin, _ in changes if pin.file == rel})
+
+    def _follow(self, rel: str, edited: set[Location]) -> None:
+        data = (self.root / rel).read_bytes()
+        in_file = sorted(
+            (loc for loc, p in self.current.items() if p.file == rel),
+            key=lambda loc: self.current[loc].start,
+        )
+        delta = 0
+        for loc in in_file:
+            pin = self.current[loc]
+            start = pin.start + delta
+            if loc not in edited:
+                span = replace(pin.location, start=start, end=pin.end + delta)
+                self.current[loc] = replace(pin, location=span)
+                continue
+            # Values never hold a quote: a literal's content ends at the next one; an
+            # expression pin (lib.fakeHash) became a quoted string starting where it stood.
+            content = start if pin.literal else start + 1
+            end = data.index(b'"', content)
+            text = data[content:end].decode()
+            span = replace(pin.location, start=content, end=end)
+            self.current[loc] = replace(pin, location=span, raw=text, value=text, literal=True)
+            delta = (end if pin.literal else end + 1) - pin.end  # positions are absolute
 
     def runner_for(self, system: str | None) -> NixRunner:
         runner = self.settings.runner
@@ -137,11 +171,11 @@ class _Applier:
 
     def write_new_values(self) -> None:
         self.step("writing new values")
-        edits = [edit_for(e.pin, e.new) for e in self.plan.edits]
+        changes = [(e.pin, e.new) for e in self.plan.edits]
         for r in self.plan.refreshes:
             if not (r.pin.format is not None and r.pin.format.value == "fake"):
-                edits.append(edit_for(r.pin, fake_for(r.pin)))
-        self.write(edits)
+                changes.append((r.pin, fake_for(r.pin)))
+        self.write(changes)
 
     # -- 2 -----------------------------------------------------------------------------------
 
@@ -263,7 +297,7 @@ class _Applier:
         if src.fetcher in ("fetchurl", "fetchzip", "fetchTarball"):
             now = self.scan()
             urls = [
-                relocate(now, p)
+                relocate(now, self.now(p))
                 for p in self.plan.unit.pins
                 if p.kind is PinKind.URL and p.file == src.file and src.start <= p.start < src.end
             ]
@@ -275,16 +309,14 @@ class _Applier:
     # -- 3 -----------------------------------------------------------------------------------
 
     def write_hashes(self, results: list[tuple[HashRefresh, NixHash, str, str | None]]) -> None:
-        now = self.scan()
-        edits = []
+        changes = []
         for r, got, how, drv in results:
-            pin = relocate(now, r.pin)
-            edits.append(edit_for(pin, got.sri))
+            changes.append((r.pin, got.sri))
             self.changes.append(
                 HashChange(r.pin.location, r.pin.kind, r.pin.attr, r.pin.value, got.sri, how, drv)
             )
             self.done.add(r.pin.location)
-        self.write(edits)
+        self.write(changes)
 
 
 def apply_plan(root: Path, plan: UpdatePlan, settings: EngineSettings) -> Applied:
