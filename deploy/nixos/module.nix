@@ -168,7 +168,7 @@ in
       example = "1/3";
       description = ''
         Work on one shard of the packages only (`--shard i/n`, split by a stable hash of the
-        package name): n machines with shards 1/n .. n/n share the work without overlap.
+        source group): n machines with shards 1/n .. n/n share the work without overlap.
       '';
     };
 
