@@ -92,6 +92,8 @@ class Bot:
             options = RunOptions(packages=packages, dry_run=dry_run, jobs=2)
             results = run_updates(delivery.engine_context(), options)
             report = delivery.deliver(results, complete=not packages)
+        # Every run in these tests delivers without a push or forge error.
+        assert report.errors == (), [u.describe() for u in report.errors]
         return results, report
 
 

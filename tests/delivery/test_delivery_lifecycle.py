@@ -53,7 +53,7 @@ def _checkout(w: World) -> tuple[str, str, str]:
 
 
 def test_run_all_opens_the_expected_prs_and_a_second_run_none(world: World, tmp_path: Path) -> None:
-    bot = Bot(world, tmp_path / "state.db")
+    bot = Bot(world, tmp_path / "state.db", {"max_new_per_hour": 50})
     before = _checkout(world)
     results, report = bot.run()
 
