@@ -62,10 +62,31 @@ def _nullable_to_json_schema(node: Any) -> Any:
     return out
 
 
+def _discriminate_event_payloads(spec: dict[str, Any]) -> None:
+    """Event payloads by the event's `type`, as GitHub tells them apart.
+
+    The description lists them as a oneOf that no real event satisfies: PublicEvent's schema
+    accepts any object and DeleteEvent's accepts every CreateEvent payload. Each branch's title
+    is the event type it describes.
+    """
+    schemas = spec["components"]["schemas"]
+    event = schemas.get("event")
+    payload = event.get("properties", {}).get("payload") if isinstance(event, dict) else None
+    if not isinstance(payload, dict) or "oneOf" not in payload:
+        return
+    branches = []
+    for ref in payload["oneOf"]:
+        title = schemas[ref["$ref"].rsplit("/", 1)[1]].get("title")
+        branches.append({"properties": {"type": {"enum": [title]}, "payload": ref}})
+    event["properties"]["payload"] = {"type": "object"}
+    schemas["event"] = {"allOf": [event, {"anyOf": branches}]}
+
+
 @cache
 def _spec() -> dict[str, Any]:
     raw = json.loads(SPEC_PATH.read_text())
     result: dict[str, Any] = _nullable_to_json_schema(raw)
+    _discriminate_event_payloads(result)
     return result
 
 

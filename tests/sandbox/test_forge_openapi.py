@@ -135,6 +135,14 @@ def exercise(api: httpx.Client, forge: LocalForge, up: Upstream, shas: dict[str,
     ).json()
     call("PATCH", f"{r}/pulls/{second['number']}", 200, {"state": "closed"})
     call("GET", f"{r}/pulls?state=closed", 200)
+    # Event feeds: the pushes, refs and releases above, then the same as an organization's.
+    assert {e["type"] for e in call("GET", f"{r}/events?per_page=100", 200).json()} >= {
+        "PushEvent", "CreateEvent", "DeleteEvent", "ReleaseEvent"
+    }  # fmt: skip
+    call("GET", "/users/alice/events", 200)
+    call("GET", "/users/alice/events/public", 200)
+    forge.add_organization("alice")
+    call("GET", "/orgs/alice/events", 200)
 
 
 @pytest.fixture(scope="module")

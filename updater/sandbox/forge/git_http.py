@@ -23,7 +23,8 @@ def serve_git(core: ForgeCore, request: Request) -> Response | None:
     if match is None:
         return None
     host, owner, repo, rest = match.group("host", "owner", "repo", "rest")
-    if core.bare(host, owner, repo) is None:
+    bare = core.bare(host, owner, repo)
+    if bare is None:
         return Response(404, b"Repository not found\n", [("Content-Type", "text/plain")])
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -56,6 +57,8 @@ def serve_git(core: ForgeCore, request: Request) -> Response | None:
         )
     except subprocess.TimeoutExpired:
         return Response(504, b"git http-backend timed out\n", [("Content-Type", "text/plain")])
+    if rest == "/git-receive-pack":
+        bare.refs_changed()
     return _parse_cgi(proc.stdout)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +34,7 @@ from graphql import (
     validate,
 )
 
-from updater.sandbox.forge.core import ForgeCore
+from updater.sandbox.forge.core import ForgeCore, valid_name
 from updater.sandbox.forge.github_shapes import iso, node_id
 from updater.sandbox.forge.gitrepo import BareRepo, CommitInfo, RefInfo
 from updater.sandbox.forge.http import Request, Response
@@ -56,6 +58,7 @@ input RefOrder { field: RefOrderField! direction: OrderDirection! }
 
 type Query {
   repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
+  repositoryOwner(login: String!): RepositoryOwner
   rateLimit(dryRun: Boolean = false): RateLimit
 }
 
@@ -68,7 +71,9 @@ type RateLimit {
   used: Int!
 }
 
-type RepositoryOwner { login: String! id: ID! url: URI! }
+interface RepositoryOwner { login: String! id: ID! url: URI! }
+type User implements RepositoryOwner { login: String! id: ID! url: URI! }
+type Organization implements RepositoryOwner { login: String! id: ID! url: URI! }
 
 type Repository {
   id: ID!
@@ -302,6 +307,14 @@ class _Release:
         return self._repo.commit_obj(sha) if sha else None
 
 
+class _Owner:
+    def __init__(self, login: str, organization: bool) -> None:
+        self.typename = "Organization" if organization else "User"
+        self.login = login
+        self.id = node_id(self.typename, login)
+        self.url = f"https://github.com/{login}"
+
+
 class _Repository:
     def __init__(self, core: ForgeCore, owner: str, name: str, bare: BareRepo) -> None:
         self.core = core
@@ -310,11 +323,7 @@ class _Repository:
         self.name = name
         self.nameWithOwner = f"{owner}/{name}"
         self.id = node_id("Repository", self.nameWithOwner)
-        self.owner = {
-            "login": owner,
-            "id": node_id("User", owner),
-            "url": f"https://github.com/{owner}",
-        }
+        self.owner = _Owner(owner, core.is_organization(owner))
         self.url = f"https://github.com/{owner}/{name}"
         self.description = None
         self.isArchived = self.isDisabled = self.isFork = self.isPrivate = False
@@ -429,6 +438,13 @@ class _Root:
             )
         return _Repository(self._core, owner, name, bare)
 
+    def repositoryOwner(self, info: Any, login: str) -> _Owner | None:
+        if self._core.is_organization(login):
+            return _Owner(login, True)
+        if valid_name(login) and (self._core.root / HOST / login).is_dir():
+            return _Owner(login, False)
+        return None
+
     def rateLimit(self, info: Any, dryRun: bool = False) -> dict[str, Any]:
         return {
             "cost": self._cost.cost,
@@ -516,13 +532,52 @@ def query_cost(
     return QueryCost(cost, nodes)
 
 
+class _DocumentCache:
+    """Parsed and validated documents by query text, computed once even when asked concurrently.
+
+    A client that sends one query text with different variables (or the same query again) is
+    parsed and validated once; graphql-core spends more time there than executing a batch.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._items: dict[str, DocumentNode | list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._computing: dict[str, threading.Lock] = {}
+
+    def get(
+        self, text: str, compute: Callable[[str], DocumentNode | list[dict[str, Any]]]
+    ) -> DocumentNode | list[dict[str, Any]]:
+        with self._lock:
+            found = self._items.get(text)
+            if found is not None:
+                return found
+            gate = self._computing.setdefault(text, threading.Lock())
+        with gate:
+            with self._lock:
+                found = self._items.get(text)
+            if found is not None:
+                return found
+            value = compute(text)
+            with self._lock:
+                if len(self._items) >= self._size:
+                    self._items.pop(next(iter(self._items)))
+                self._items[text] = value
+                self._computing.pop(text, None)
+            return value
+
+
 class GitHubGraphQL:
     def __init__(self, core: ForgeCore, api_url: str) -> None:
         self.core = core
         self.schema = build_schema(SDL)
+        self._documents = _DocumentCache()
         git_object = self.schema.get_type("GitObject")
         assert git_object is not None
         git_object.resolve_type = lambda value, info, abstract: value.typename  # type: ignore[attr-defined]
+        owner = self.schema.get_type("RepositoryOwner")
+        assert owner is not None
+        owner.resolve_type = lambda value, info, abstract: value.typename  # type: ignore[attr-defined]
 
     def handle(self, request: Request) -> Response:
         bucket = self.core.rate_limit.graphql
@@ -537,13 +592,10 @@ class GitHubGraphQL:
                 raise ValueError("bad payload")
         except (ValueError, KeyError, TypeError):
             return self._answer({"message": "Problems parsing JSON"}, bucket.snapshot(), 400)
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            return self._answer({"errors": [exc.formatted]}, bucket.snapshot())
-        problems = validate(self.schema, document)
-        if problems:
-            return self._answer({"errors": [p.formatted for p in problems]}, bucket.snapshot())
+        checked = self._documents.get(query, self._check)
+        if isinstance(checked, list):
+            return self._answer({"errors": checked}, bucket.snapshot())
+        document = checked
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         operation = next(
             (
@@ -587,6 +639,17 @@ class GitHubGraphQL:
         response = self._answer(out, snap)
         response.cost = cost.cost
         return response
+
+    def _check(self, query: str) -> DocumentNode | list[dict[str, Any]]:
+        """The parsed document, or the errors GitHub answers for a malformed or invalid one."""
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            return [dict(exc.formatted)]
+        problems = validate(self.schema, document)
+        if problems:
+            return [dict(p.formatted) for p in problems]
+        return document
 
     def _answer(self, payload: dict[str, Any], snap: RateSnapshot, status: int = 200) -> Response:
         return Response.json(status, payload, rate_headers(snap))

@@ -12,6 +12,7 @@ from updater.sandbox.forge.app import ApiMount, ForgeApp, RecordedRequest
 from updater.sandbox.forge.core import HOSTS, ForgeCore, valid_name
 from updater.sandbox.forge.faults import Faults
 from updater.sandbox.forge.gitea import GiteaApi
+from updater.sandbox.forge.github_events import GitHubEventsApi
 from updater.sandbox.forge.github_graphql import GitHubGraphQL
 from updater.sandbox.forge.github_rest import GitHubRest
 from updater.sandbox.forge.gitlab import GitLabApi
@@ -70,6 +71,7 @@ class LocalForge:
         github_router = Router()
         self._github = GitHubRest(self._core, self.api_url)
         self._github.register(github_router)
+        GitHubEventsApi(self._core, self.api_url).register(github_router)
         graphql = GitHubGraphQL(self._core, self.api_url)
         gitea_router = Router()
         GiteaApi(self._core, self._url).register(gitea_router)
@@ -215,7 +217,31 @@ class LocalForge:
             target_commitish=bare.default_branch() if bare else "main",
         )
         self._core.state.add_release(release)
+        self._core.events.release_published(release)
         return release
+
+    def add_organization(self, login: str) -> None:
+        """Make `login` an organization: its repositories get an /orgs/{login}/events feed."""
+        if not valid_name(login):
+            raise ValueError(f"bad organization name: {login!r}")
+        self._core.organizations.add(login)
+
+    def prime(self, host: str = "github.com") -> int:
+        """Read the refs of every repository of `host` once; returns how many.
+
+        The forge answers from ref snapshots it keeps per repository; reading them all up front
+        keeps git's own start-up out of a benchmark's first API requests (GitHub serves refs from
+        its databases). Snapshots of refs changed within the last second are read again later.
+        """
+        count = 0
+        base = self.root / host
+        for owner_dir in sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []:
+            for repo_dir in sorted(owner_dir.glob("*.git")):
+                bare = self._core.bare(host, owner_dir.name, repo_dir.name[: -len(".git")])
+                if bare is not None:
+                    bare.snapshot()
+                    count += 1
+        return count
 
     def add_asset(self, host: str, owner: str, repo: str, tag: str, name: str, data: bytes) -> str:
         if "/" in name or not name or name in (".", ".."):
