@@ -10,11 +10,17 @@ dependency hashes, hand-written FODs, tags, commits, base32 and malformed hashes
 - floor: every fixed-output derivation the bot computed a hash for, built directly with
   `nix-build -A <attr>` with only that hash faked (all others already right), one after another:
   what a person does by hand, with no scanning, planning, git or verification.
+Before every measured run the new release's fixed outputs are deleted from the store, so each
+run starts as a real update does (a dependency step downloads the source it builds from again,
+for the bot as for a person: a mismatching build registers nothing).
 
 Prints wall times, the number of Nix builds, the bot's overhead over the floor (target < 15 %),
-and checks exactly one source-hash build per distinct source.
+and checks exactly one source-hash build per distinct source. The fixture's downloads are tiny
+and local (a build takes ~0.1 s), so the bot's fixed cost per unit (worktree, evaluations,
+verification, commit: ~0.4 s) dominates; `--latency` makes each request to the forge take as
+long as a real download would, which is what the overhead is relative to in practice.
 
-    .venv/bin/python bench/bench_run.py [--rounds 1]
+    .venv/bin/python bench/bench_run.py [--rounds 3] [--jobs N]
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from updater.config import Config, Endpoints, Secrets, parse_config
+from updater.config import Endpoints, Secrets, parse_config
 from updater.context import AppContext
 from updater.engine.result import Outcome, UpdateResult
 from updater.engine.runner import RunOptions, run_units, settings_for
@@ -103,6 +109,7 @@ class BotRun:
 
 
 def bot(w: World, root: Path, config_text: str, jobs: int) -> BotRun:
+    root.mkdir(parents=True, exist_ok=True)
     repo = clone(w, root / f"nur-jobs{jobs}")
     ctx = context(w, repo, config_text)
     settings = settings_for(ctx, RunOptions(), NixRunner(base_env=w.process_env()))
@@ -113,7 +120,7 @@ def bot(w: World, root: Path, config_text: str, jobs: int) -> BotRun:
 
     works = asyncio.run(resolve(ctx, units, scan, None))
     checked = time.monotonic()
-    results = run_units(repo, works, ctx.config, settings, jobs)
+    results = run_units(repo, works, ctx.config, settings, jobs, base_scan=scan)
     done = time.monotonic()
     return BotRun(checked - started, done - checked, results, repo)
 
@@ -173,6 +180,52 @@ def floor(w: World, run: BotRun, root: Path) -> tuple[float, int]:
     return total, builds
 
 
+def forget(w: World, run: BotRun) -> int:
+    """Delete from the store the outputs of the new fixed-output derivations (right hashes).
+
+    A hash-fixing build registers nothing (its hash is fake), but a later step registers the
+    source it builds from. Deleting them before every measured run makes each start cold, as
+    a real update does: nothing of the new release is in the store yet.
+    """
+    env = w.process_env()
+    attrs: dict[str, list[str]] = {}
+    for result in run.results:
+        if result.branch is None:
+            continue
+        for change in result.changes:
+            m = _HOW.match(change.how)
+            if m is not None and "." in m["attr"]:
+                attrs.setdefault(result.branch, []).append(m["attr"])
+    deleted = 0
+    for branch, names in attrs.items():
+        tree = Path(tempfile.mkdtemp(prefix="bench-forget-"))
+        try:
+            subprocess.run(
+                ["git", "clone", "--quiet", "--branch", branch, str(run.repo), str(tree / "t")],
+                check=True,
+                timeout=60,
+            )
+            args = ["nix-instantiate", str(tree / "t")] + [a for n in names for a in ("-A", n)]
+            drvs = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+            for drv in drvs.stdout.split():
+                outs = subprocess.run(
+                    ["nix-store", "--query", "--outputs", drv],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                ).stdout.split()
+                for out in outs:
+                    if Path(out).exists():
+                        gone = subprocess.run(
+                            ["nix-store", "--delete", out], env=env, capture_output=True, timeout=60
+                        )
+                        deleted += gone.returncode == 0
+        finally:
+            shutil.rmtree(tree, ignore_errors=True)
+    return deleted
+
+
 def one_source_build_per_source(run: BotRun) -> bool:
     counts = Counter(d for r in run.results for d in r.build_drvs if d.endswith("-source.drv"))
     shared = next(r for r in run.results if "atproto-api" in r.packages)
@@ -184,6 +237,13 @@ def one_source_build_per_source(run: BotRun) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the forge adds to every request (real downloads are not instant)",
+    )
     args = parser.parse_args()
     configure_logging(-1, "console")
     root = Path(tempfile.mkdtemp(prefix="bench-run-"))
@@ -193,6 +253,7 @@ def main() -> None:
         with World(root / "world", nur_source=nur) as w:
             os.environ.update(w.env)  # upstream git (ls-remote) follows the world's insteadOf rules
             w.upstream("atproto").add_release("0.3.0")
+            w.forge.faults.latency = args.latency
             config_text = (
                 f'[forges."codeberg.org"]\ntype = "forgejo"\napi_url = "{w.forge.url}/api/v1"\n'
                 f'[forges."gitlab.com"]\ntype = "gitlab"\napi_url = "{w.forge.url}/api/v4"\n'
@@ -205,32 +266,52 @@ def main() -> None:
                 timeout=300,
                 check=False,
             )
-            runs = {}
-            for jobs in sorted({1, args.jobs}):
-                runs[jobs] = bot(w, root, config_text, jobs)
-            seq = runs[1]
-            floor_seconds, floor_builds = floor(w, seq, root)
-            print(f"units: {len(seq.results)} (1 source shared by 10 packages + 10 independent)")
+            # The machine may be shared: alternate the measurements over several rounds and
+            # keep each one's best time (the least disturbed).
+            runs: dict[int, list[BotRun]] = {}
+            floors: list[tuple[float, int]] = []
+            for n in range(args.rounds):
+                for jobs in sorted({1, args.jobs}):
+                    if runs:
+                        forget(w, runs[1][0])
+                    runs.setdefault(jobs, []).append(bot(w, root / f"round{n}", config_text, jobs))
+                forget(w, runs[1][0])
+                floors.append(floor(w, runs[1][0], root / f"round{n}"))
+            seq = runs[1][0]
+            floor_seconds = min(f for f, _ in floors)
+            floor_builds = floors[0][1]
+            print(
+                f"units: {len(seq.results)} (1 source shared by 10 packages + 10 independent); "
+                f"forge latency {args.latency:g} s per request"
+            )
             for r in seq.results:
                 print(
                     f"  {r.outcome.value:8} {r.unit[:60]:60} {r.old} -> {r.new}  builds={r.builds} "
                     f"{r.reason[:60]}"
                 )
             failed = [r for r in seq.results if r.outcome is not Outcome.UPDATED]
-            print(f"floor: {floor_builds} raw nix-build hash-fixing builds: {floor_seconds:.2f} s")
-            for jobs, run in runs.items():
-                overhead = (run.engine_seconds - floor_seconds) / floor_seconds * 100
-                print(
-                    f"bot --jobs {jobs}: engine {run.engine_seconds:.2f} s "
-                    f"(+ upstream check {run.check_seconds:.2f} s), {run.builds} Nix hash builds, "
-                    f"{run.evaluations} batched evaluations; overhead over the floor: {overhead:+.1f} %"
-                )
-            ok = one_source_build_per_source(seq)
-            print(f"exactly one source-hash build per distinct source: {'yes' if ok else 'NO'}")
-            target = (runs[max(runs)].engine_seconds - floor_seconds) / floor_seconds * 100
             print(
-                f"target overhead < 15 % (--jobs {max(runs)}): {'met' if target < 15 else 'NOT met'}"
+                f"floor: {floor_builds} raw `nix-build -A` hash-fixing builds, best of "
+                f"{args.rounds}: {floor_seconds:.2f} s (all: "
+                + ", ".join(f"{f:.2f}" for f, _ in floors)
+                + ")"
             )
+            best: dict[int, float] = {}
+            for jobs, tries in runs.items():
+                best[jobs] = min(t.engine_seconds for t in tries)
+                overhead = (best[jobs] - floor_seconds) / floor_seconds * 100
+                print(
+                    f"bot --jobs {jobs}: engine best {best[jobs]:.2f} s (all: "
+                    + ", ".join(f"{t.engine_seconds:.2f}" for t in tries)
+                    + f"; upstream check {tries[0].check_seconds:.2f} s), {tries[0].builds} Nix "
+                    f"hash builds, {tries[0].evaluations} batched evaluations; overhead over the "
+                    f"floor: {overhead:+.1f} %"
+                )
+            ok = all(one_source_build_per_source(t) for tries in runs.values() for t in tries)
+            print(f"exactly one source-hash build per distinct source: {'yes' if ok else 'NO'}")
+            jobs = max(best)
+            target = (best[jobs] - floor_seconds) / floor_seconds * 100
+            print(f"target overhead < 15 % (--jobs {jobs}): {'met' if target < 15 else 'NOT met'}")
             if failed or not ok:
                 raise SystemExit(1)
     finally:

@@ -24,9 +24,13 @@ from updater.engine.settings import EngineSettings, current_system
 from updater.engine.targets import Work, resolve
 from updater.engine.unit import update_unit
 from updater.engine.units import select, units_of
+from updater.errors import GitError
+from updater.gitops.command import git_out
 from updater.gitops.commit import Identity
+from updater.gitops.worktree import resolve_commit
 from updater.logs import get_logger
 from updater.nix.runner import NixOptions, NixRunner, detect_eval_mode
+from updater.nixfile.model import ScanResult
 from updater.nixfile.repository import scan_repository
 
 _log = get_logger("updater.engine.runner")
@@ -69,6 +73,16 @@ def _not_run(work: Work) -> UpdateResult:
     )
 
 
+def clean_at(repo: Path, base_ref: str) -> bool:
+    """Whether the checkout's files are exactly the base commit's (then its scan is valid)."""
+    try:
+        head = git_out(["rev-parse", "HEAD"], repo)
+        status = git_out(["status", "--porcelain", "--untracked-files=all"], repo)
+        return not status and head == resolve_commit(repo, base_ref)
+    except GitError:
+        return False
+
+
 def run_units(
     repo: Path,
     works: Sequence[Work],
@@ -76,8 +90,12 @@ def run_units(
     settings: EngineSettings,
     jobs: int,
     console: Console | None = None,
+    base_scan: ScanResult | None = None,
 ) -> list[UpdateResult]:
-    """Update every unit that has a target, `jobs` at a time; results in the order of `works`."""
+    """Update every unit that has a target, `jobs` at a time; results in the order of `works`.
+
+    `base_scan`: a scan of the base commit's files, reused by every unit (see `clean_at`).
+    """
     results: dict[str, UpdateResult] = {w.unit.id: _not_run(w) for w in works if w.target is None}
     todo = [w for w in works if w.target is not None]
     show = console is not None and console.is_terminal and bool(todo)
@@ -103,7 +121,7 @@ def run_units(
 
         def one(work: Work) -> UpdateResult:
             assert work.target is not None
-            return update_unit(repo, work.unit.id, work.target, config, unit_settings)
+            return update_unit(repo, work.unit.id, work.target, config, unit_settings, base_scan)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             for work, result in zip(todo, pool.map(one, todo), strict=True):
@@ -134,4 +152,5 @@ def run_updates(
         jobs=jobs,
         dry_run=options.dry_run,
     )
-    return run_units(ctx.repo, works, ctx.config, settings, jobs, console)
+    reuse = scan if clean_at(ctx.repo, settings.base_ref) else None
+    return run_units(ctx.repo, works, ctx.config, settings, jobs, console, reuse)

@@ -21,6 +21,7 @@ from updater.engine.workspace import workspace
 from updater.errors import NixError, UpdaterError
 from updater.gitops.commit import commit
 from updater.logs import get_logger
+from updater.nixfile.model import ScanResult
 from updater.nixfile.repository import scan_repository
 
 _log = get_logger("updater.engine.unit")
@@ -46,15 +47,24 @@ def _changes(plan: UpdatePlan, applied: Applied) -> tuple[PinChange, ...]:
 
 
 def update_unit(
-    repo: Path, unit_id: str, target: Target, config: Config, settings: EngineSettings
+    repo: Path,
+    unit_id: str,
+    target: Target,
+    config: Config,
+    settings: EngineSettings,
+    base_scan: ScanResult | None = None,
 ) -> UpdateResult:
-    """Move unit `unit_id` of `repo` to `target`; never raises for an UpdaterError."""
+    """Move unit `unit_id` of `repo` to `target`; never raises for an UpdaterError.
+
+    `base_scan` may be given when it is a scan of exactly the base commit's files (the caller
+    checked the checkout is clean at the base); otherwise the scratch worktree is scanned.
+    """
     started = time.monotonic()
     packages: tuple[str, ...] = ()
     try:
         with workspace(repo, settings.base_ref, dry_run=settings.dry_run) as ws:
             settings.on_step(unit_id, "planning")
-            scan = scan_repository(ws.path, settings.pkgs_dir)
+            scan = base_scan or scan_repository(ws.path, settings.pkgs_dir)
             unit = next((u for u in units_of(scan) if u.id == unit_id), None)
             if unit is None:
                 raise PlanRefused(f"no pins of {unit_id} at {settings.base_ref}")
