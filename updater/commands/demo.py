@@ -1,13 +1,56 @@
-"""`updater demo`: not implemented yet."""
+"""`updater demo`: start the local world, run one full cycle, show where to look.
+
+The composition lives in updater/sandbox/demo.py; this module only reads the options.
+"""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import click
 
-from updater.errors import UsageError
+from updater.context import AppContext
 
 
 @click.command("demo")
-def command() -> None:
-    """(demo) Not implemented yet."""
-    raise UsageError("'updater demo' is not implemented yet")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run the cycle, print where to look and exit (default: keep serving until Ctrl-C).",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where the world lives: a new or empty directory (default: a fresh temporary one).",
+)
+@click.option(
+    "--listen",
+    default="127.0.0.1:0",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Address of the status page (port 0: any free port).",
+)
+@click.pass_obj
+def command(ctx: AppContext, once: bool, directory: Path | None, listen: str) -> None:
+    """Run a full cycle (check, update with Nix, PRs, dashboard) in the built-in demo world."""
+    from rich.console import Console
+
+    from updater.logs import configure_logging
+    from updater.sandbox.demo import DemoOptions, check_directory, run_demo
+    from updater.service.http import parse_listen
+
+    parse_listen(listen)
+    # The demo tells its story on the terminal; the service's info lines come back with -v.
+    configure_logging(ctx.verbosity - 1)
+    if directory is None:
+        root = Path(tempfile.mkdtemp(prefix="updater-demo-"))
+    else:
+        root = check_directory(directory)
+    code = run_demo(
+        DemoOptions(root=root, listen=listen, once=once), Console(stderr=True), Console()
+    )
+    if code:
+        raise click.exceptions.Exit(code)

@@ -1,0 +1,626 @@
+"""`updater demo`: the local world, one full cycle over the fixture NUR, and where to look.
+
+    world (forge, upstreams, NUR) -> service (status page, runner) -> one cycle:
+        check every upstream -> per outdated source group: engine (Nix) -> push + PR
+        -> dashboard issue
+    -> "where to look" -> wait for Ctrl-C (or exit at once with --once)
+
+The pieces are the product's own (World, StandardCycle, Service, run_updates, Delivery); this
+module only composes them for a person watching a terminal. Two things exist for the demo alone:
+- `DemoUpdateStage`: the engine plus delivery for one source group. The service's own update
+  stage (service/engine_stage.py) does not deliver yet; once it does, this stage can give way
+  to `update_stage_for(ctx)`.
+- `ForgeViewer`: the local forge has no web pages and its API wants the token, which a browser
+  does not send; the viewer serves the NUR's pull requests and issues as JSON, read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from rich.console import Console
+from rich.status import Status
+
+from updater.config import Config, Endpoints, ForgeConfig, PullRequestConfig, Secrets, StateConfig
+from updater.context import AppContext
+from updater.errors import UpdaterError, UsageError
+from updater.service.cycle import CancelToken, CycleReport, CycleRequest
+from updater.service.standard_cycle import StandardCycle, UpdateOutcome, UpdateResult
+from updater.upstream.tracking import Checked
+
+if TYPE_CHECKING:
+    from updater.delivery import Delivery, DeliveryReport
+    from updater.engine.result import UpdateResult as EngineResult
+    from updater.sandbox.world import World
+    from updater.state.store import StateStore
+
+_GIT_TIMEOUT = 30.0
+_HTTP_TIMEOUT = 10.0
+_STOP_TIMEOUT = 60.0
+_HINTS = 3  # `git log` hints printed; the rest are one `git branch` away
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    root: Path
+    listen: str = "127.0.0.1:0"
+    once: bool = False
+
+
+def check_directory(path: Path) -> Path:
+    """The world's directory: new or empty, and not inside a git checkout (the user's)."""
+    path = path.expanduser().resolve()
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise UsageError(f"--dir {path}: exists and is not empty; the demo builds its world there")
+    existing = next(p for p in [path, *path.parents] if p.exists())
+    top = _git_toplevel(existing)
+    if top is not None:
+        raise UsageError(f"--dir {path}: inside the git checkout {top}; choose a directory outside")
+    return path
+
+
+def _git_toplevel(path: Path) -> str | None:
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=_GIT_TIMEOUT,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
+def demo_config(forge_url: str, state_db: Path) -> Config:
+    """The fixture NUR's non-GitHub forges live on the local forge too (git goes by insteadOf)."""
+    return Config(
+        forges={
+            "codeberg.org": ForgeConfig(type="forgejo", api_url=f"{forge_url}/api/v1"),
+            "gitlab.com": ForgeConfig(type="gitlab", api_url=f"{forge_url}/api/v4"),
+        },
+        state=StateConfig(url=f"sqlite:///{state_db}"),
+        # write_interval stays at GitHub's 1 s: the whole demo still takes about a minute.
+        # The fixture has a dozen outdated groups; the default hourly budget (10) would hold
+        # two of them back and make the first run look broken.
+        pull_requests=PullRequestConfig(max_new_per_hour=50),
+    )
+
+
+def demo_context(world: World, state_db: Path) -> AppContext:
+    config = demo_config(world.forge.url, state_db)
+    return AppContext(
+        repo=world.nur_path,
+        config=config,
+        config_path=None,
+        secrets=Secrets.from_env(world.env),
+        endpoints=Endpoints.resolve(config, world.env),
+    )
+
+
+@contextmanager
+def process_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """os.environ is the world's while the demo runs (git, Nix and the forge client read it)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+# -- progress on the terminal ---------------------------------------------------------------------
+
+
+class DemoProgress:
+    """One spinner line for the phase in progress, a permanent line for each thing done."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._status: Status | None = None
+        self._phase = ""
+        self._lock = threading.Lock()
+
+    def phase(self, key: str, text: str) -> None:
+        with self._lock:
+            self._stop()
+            self._phase = key
+            self._status = self.console.status(text)
+            self._status.start()
+
+    def end(self, done: str | None = None, *, only: str | None = None) -> None:
+        """Stop the spinner (if the phase is `only`, when given) and print `done`."""
+        with self._lock:
+            if only is not None and self._phase != only:
+                return
+            self._stop()
+        if done:
+            self.console.print(f"[green]\u2713[/] {done}", highlight=False, soft_wrap=True)
+
+    def line(self, mark: str, text: str) -> None:
+        self.console.print(f"{mark} {text}", highlight=False, soft_wrap=True)
+
+    def _stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+        self._status, self._phase = None, ""
+
+
+# -- the update stage: engine + delivery --------------------------------------------------------
+
+
+class DemoUpdateStage:
+    """One outdated source group: `run_updates` (Nix proves the pins), then push + PR.
+
+    The dashboard is published once after the cycle (`publish_dashboard`), not after each group.
+    """
+
+    def __init__(
+        self, ctx: AppContext, store: StateStore, viewer_url: str, progress: DemoProgress
+    ) -> None:
+        from updater.delivery import Delivery
+
+        self.ctx = ctx
+        self.store = store
+        self.viewer_url = viewer_url
+        self.progress = progress
+        pulls = ctx.config.pull_requests.model_copy(update={"dashboard": False})
+        quiet = replace(ctx, config=ctx.config.model_copy(update={"pull_requests": pulls}))
+        self._delivery: Delivery = Delivery.open(quiet, store=store)
+        self._synced = False
+
+    def close(self) -> None:
+        self._delivery.close()
+
+    def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
+        from updater.engine.runner import RunOptions, run_updates
+
+        self.progress.end("upstreams checked", only="check")
+        packages = checked.tracked.packages
+        label = _label(checked)
+        if not packages:
+            self.progress.line("[yellow]-[/]", f"{label}: skipped: no exported package")
+            return UpdateOutcome(
+                (checked.tracked.group,), "skipped", 0.0, error="no exported package to update"
+            )
+        started = time.monotonic()
+        if not self._synced:
+            self._delivery.sync()
+            self._synced = True
+        results = run_updates(
+            self._delivery.engine_context(),
+            RunOptions(packages=packages, jobs=1),
+            console=self.progress.console,
+        )
+        self.progress.phase("deliver", f"{label}: pushing, opening the PR")
+        try:
+            report = self._delivery.deliver(results)
+        finally:
+            self.progress.end()
+        outcome = outcome_of(packages, results, report, time.monotonic() - started, self.pull_url)
+        self.progress.line(*_describe(label, outcome, results))
+        return outcome
+
+    def pull_url(self, number: int) -> str:
+        return f"{self.viewer_url}/pull/{number}"
+
+    def publish_dashboard(self) -> int | None:
+        from updater.delivery import Delivery
+
+        with Delivery.open(self.ctx, store=self.store) as delivery:
+            return delivery.deliver([]).dashboard
+
+
+def _label(checked: Checked) -> str:
+    packages = checked.tracked.packages
+    if not packages:
+        return checked.tracked.group
+    return ", ".join(packages[:3]) + (f" +{len(packages) - 3}" if len(packages) > 3 else "")
+
+
+def outcome_of(
+    packages: tuple[str, ...],
+    results: Sequence[EngineResult],
+    report: DeliveryReport,
+    duration: float,
+    pull_url: Any,
+) -> UpdateOutcome:
+    """The group's outcome for the service: a PR opened or updated, a failure, or neither."""
+    from updater.engine.result import Outcome
+
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    if failed:
+        first = failed[0]
+        kept = next((u.pull for u in report.units if u.pull), None)
+        return UpdateOutcome(
+            packages,
+            "failed",
+            duration,
+            pr_url=pull_url(kept) if kept else None,
+            error=f"{first.unit}: {first.reason or 'update failed'}",
+            reason="nix" if first.log_tail else "update",
+        )
+    if report.errors:
+        return UpdateOutcome(
+            packages, "failed", duration, error=report.errors[0].describe(), reason="forge"
+        )
+    pulled = next((u for u in report.units if u.pull), None)
+    url = pull_url(pulled.pull) if pulled and pulled.pull else None
+    result: UpdateResult
+    if report.opened:
+        result = "pr-opened"
+    elif report.updated:
+        result = "pr-updated"
+    elif any(r.outcome is Outcome.UPDATED for r in results):
+        result = "updated"
+    else:
+        reasons = "; ".join(r.reason for r in results if r.reason)
+        return UpdateOutcome(packages, "skipped", duration, error=reasons or "nothing to do")
+    return UpdateOutcome(packages, result, duration, pr_url=url)
+
+
+def _describe(
+    label: str, outcome: UpdateOutcome, results: Sequence[EngineResult]
+) -> tuple[str, str]:
+    changed = next((r for r in results if r.old or r.new), None)
+    change = f" {changed.old} \u2192 {changed.new}" if changed else ""
+    took = f" ({outcome.duration:.1f}s)"
+    number = outcome.pr_url.rsplit("/", 1)[-1] if outcome.pr_url else ""
+    if outcome.result in ("pr-opened", "pr-updated"):
+        verb = "opened" if outcome.result == "pr-opened" else "updated"
+        return "[green]\u2713[/]", f"{label}:{change}, PR #{number} {verb}{took}"
+    if outcome.result == "failed":
+        return "[red]\u2717[/]", f"{label}: failed: {outcome.error}{took}"
+    if outcome.result == "skipped":
+        return "[yellow]-[/]", f"{label}: skipped: {outcome.error}{took}"
+    return "[green]\u2713[/]", f"{label}:{change}, committed, no PR change{took}"
+
+
+class DemoCycle:
+    """The standard cycle with progress around it and the dashboard issue after it."""
+
+    def __init__(
+        self, inner: StandardCycle, stage: DemoUpdateStage, progress: DemoProgress
+    ) -> None:
+        self.inner = inner
+        self.stage = stage
+        self.progress = progress
+        self.dashboard: int | None = None
+
+    def __call__(self, request: CycleRequest, cancel: CancelToken) -> CycleReport:
+        self.progress.phase("check", "checking every upstream of the NUR")
+        try:
+            report = self.inner(request, cancel)
+        finally:
+            self.progress.end("upstreams checked", only="check")
+        if report.status == "cancelled":
+            return report
+        self.progress.phase("dashboard", "publishing the dashboard issue")
+        try:
+            self.dashboard = self.stage.publish_dashboard()
+        finally:
+            self.progress.end()
+        if self.dashboard is not None:
+            self.progress.line("[green]\u2713[/]", f"dashboard issue #{self.dashboard} published")
+        return report
+
+
+# -- the forge viewer -------------------------------------------------------------------------------
+
+_VIEW_ROUTES = (
+    (re.compile(r"^/pulls$"), "pulls?state=all&per_page=100"),
+    (re.compile(r"^/pull/(\d{1,9})$"), "pulls/{0}"),
+    (re.compile(r"^/pull/(\d{1,9})/commits$"), "pulls/{0}/commits"),
+    (re.compile(r"^/issues$"), "issues?state=all&per_page=100"),
+    (re.compile(r"^/issue/(\d{1,9})$"), "issues/{0}"),
+    (re.compile(r"^/issue/(\d{1,9})/comments$"), "issues/{0}/comments"),
+)
+
+
+class ForgeViewer:
+    """GET-only JSON of the NUR repository's pull requests and issues, with the token added."""
+
+    def __init__(self, api_url: str, repository: str, token: str, host: str) -> None:
+        self._base = f"{api_url}/repos/{repository}/"
+        self._client = httpx.Client(
+            headers={"Authorization": f"token {token}", "Accept": "application/vnd.github+json"},
+            timeout=_HTTP_TIMEOUT,
+        )
+        viewer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, body = viewer.answer(self.path.split("?", 1)[0])
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((host, 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="demo-viewer"
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> ForgeViewer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(5)
+        self._server.server_close()
+        self._client.close()
+
+    def get(self, path: str) -> Any:
+        """The forge's JSON for one viewer path, e.g. `/pulls`, `/issue/14`."""
+        status, body = self.answer(path)
+        if status != 200:
+            raise UpdaterError(f"forge viewer {path}: HTTP {status}")
+        return json.loads(body)
+
+    def answer(self, path: str) -> tuple[int, bytes]:
+        if path == "/":
+            index = {p: f"{self.url}{p}" for p in ("/pulls", "/issues")}
+            return 200, _json(index)
+        for pattern, template in _VIEW_ROUTES:
+            if m := pattern.match(path):
+                try:
+                    response = self._client.get(self._base + template.format(*m.groups()))
+                except httpx.HTTPError as exc:
+                    return 502, _json({"message": f"local forge unreachable: {exc}"})
+                try:
+                    return response.status_code, _json(response.json())
+                except ValueError:
+                    return 502, _json({"message": "the local forge answered no JSON"})
+        return 404, _json({"message": "not found", "try": ["/pulls", "/pull/1", "/issue/1"]})
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode()
+
+
+# -- where to look ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhereToLook:
+    world: Path
+    status_url: str
+    pulls_url: str
+    dashboard_url: str | None
+    nur: Path
+    branches: tuple[str, ...]
+    state_db: Path
+    open_pulls: int
+    snapshot: Path | None = None  # --once: JSON copies of the PRs and the dashboard issue
+
+    def lines(self) -> list[str]:
+        live = self.snapshot is None
+        out = ["", "Where to look" + ("" if live else " (stopped with --once: the URLs were live)")]
+        out.append(f"  status page      {self.status_url}/")
+        out.append(f"  pull requests    {self.pulls_url}  ({self.open_pulls} open, JSON)")
+        out.append(f"  dashboard issue  {self.dashboard_url or '(not published)'}")
+        if self.snapshot is not None:
+            out.append(f"  forge snapshot   {self.snapshot}/pulls.json, dashboard.json")
+        out.append(f"  NUR checkout     {self.nur}")
+        for branch in self.branches[:_HINTS]:
+            out.append(f"                   git -C {self.nur} log --oneline -p main..{branch}")
+        if len(self.branches) > _HINTS:
+            out.append(f"                   git -C {self.nur} branch --list 'updater/*'")
+        out.append(f"  state db         {self.state_db}")
+        out.append(f"  world            {self.world}  (kept after the demo; remove it when done)")
+        if live:
+            out.append("")
+            out.append("Press Ctrl-C to stop the forge and the status page.")
+        return out
+
+
+def updater_branches(nur: Path) -> tuple[str, ...]:
+    from updater.gitops.command import git_out
+
+    text = git_out(["for-each-ref", "--format=%(refname:short)", "refs/heads/updater/"], nur)
+    return tuple(line for line in text.splitlines() if line)
+
+
+def write_snapshot(viewer: ForgeViewer, directory: Path, dashboard: int | None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "pulls.json").write_bytes(_json(viewer.get("/pulls")))
+    if dashboard is not None:
+        (directory / "dashboard.json").write_bytes(_json(viewer.get(f"/issue/{dashboard}")))
+    return directory
+
+
+def _not_updated(store: StateStore, names: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(package, state, why) of every package the cycle left failed, skipped or in error."""
+    from updater.service.status import package_rows
+
+    rows = package_rows(store, names or None)
+    return [
+        (r.package, r.state, r.error or "")
+        for r in rows
+        if r.state in ("failed", "skipped", "error")
+    ]
+
+
+# -- the whole demo -----------------------------------------------------------------------------
+
+
+def run_demo(options: DemoOptions, console: Console, out: Console) -> int:
+    """Start, run one cycle, print where to look, then wait for Ctrl-C (or not, with --once).
+
+    Exit code: 0 when the cycle ran (the fixture's deliberate failures are printed, not fatal);
+    1 when it could not run or crashed; 130 when interrupted during the cycle with --once.
+    """
+    from updater.sandbox.world import World
+
+    root = options.root
+    root.mkdir(parents=True, exist_ok=True)
+    progress = DemoProgress(console)
+    console.print(
+        f"updater demo: the world lives in [bold]{root}[/]", highlight=False, soft_wrap=True
+    )
+    started = time.monotonic()
+    progress.phase("world", "starting the local forge, 16 upstreams and the sample NUR")
+    with World(root / "world") as world, process_environment(world.process_env()):
+        progress.end(
+            f"local world up: forge at {world.forge.url} ({time.monotonic() - started:.1f}s)"
+        )
+        code = _run_in_world(world, options, progress, out)
+    console.print(f"updater demo: done in {time.monotonic() - started:.0f}s", highlight=False)
+    return code
+
+
+def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, out: Console) -> int:
+    from updater.service.app import Service
+    from updater.service.lock import run_lock
+    from updater.service.shard import Shard
+    from updater.state.store import StateStore
+
+    state_db = options.root / "state.db"
+    ctx = demo_context(world, state_db)
+    host = options.listen.rpartition(":")[0] or "127.0.0.1"
+    stop = threading.Event()
+    with StateStore.open(ctx.state_url) as store:
+        viewer = ForgeViewer(world.forge.api_url, world.nur_repository, world.token, host).start()
+        lock = run_lock(ctx.state_url, ctx.repo)
+        stage = DemoUpdateStage(ctx, store, viewer.url, progress)
+        cycle = DemoCycle(StandardCycle(ctx, store, Shard(), stage), stage, progress)
+        service = Service(
+            cycle=cycle,
+            store=store,
+            lock=lock,
+            trigger=None,
+            listen=options.listen,
+            run_token=None,
+            packages=cycle.inner.package_names,
+            title=f"updater demo: {world.nur_repository}",
+        )
+        try:
+            service.start()
+            assert service.http is not None
+            status_url = service.http.url
+            progress.line("[green]\u2713[/]", f"status page (live): {status_url}/")
+            with _signals(stop, service):
+                code = _cycle(service, stop, progress, store, options.once)
+                if code is None:
+                    # Ctrl-C is how the long-running demo ends; with --once it cut the cycle short.
+                    return 130 if options.once else 0
+                where = WhereToLook(
+                    world=options.root,
+                    status_url=status_url,
+                    pulls_url=f"{viewer.url}/pulls",
+                    dashboard_url=f"{viewer.url}/issue/{cycle.dashboard}"
+                    if cycle.dashboard
+                    else None,
+                    nur=world.nur_path,
+                    branches=updater_branches(world.nur_path),
+                    state_db=state_db,
+                    open_pulls=sum(1 for p in viewer.get("/pulls") if p.get("state") == "open"),
+                    snapshot=write_snapshot(
+                        viewer, options.root / "forge-snapshot", cycle.dashboard
+                    )
+                    if options.once
+                    else None,
+                )
+                for line in where.lines():
+                    out.print(line, highlight=False, soft_wrap=True)
+                if not options.once:
+                    while not stop.wait(0.5):
+                        pass
+                    progress.phase("stop", "stopping the status page and the local world")
+            return code
+        finally:
+            service.stop(_STOP_TIMEOUT)
+            stage.close()
+            viewer.stop()
+            close = getattr(lock, "close", None)
+            if close is not None:
+                close()
+            progress.end()
+
+
+def _cycle(
+    service: Any, stop: threading.Event, progress: DemoProgress, store: StateStore, once: bool
+) -> int | None:
+    """Run the one cycle; its exit code, or None when Ctrl-C came first."""
+    runner = service.runner
+    runner.submit(CycleRequest("startup"))
+    while not runner.wait_idle(0.2):
+        if stop.is_set():
+            progress.end()
+            progress.line("[yellow]![/]", "stopping: the unit in progress finishes first")
+            runner.wait_idle(_STOP_TIMEOUT)
+            return None
+    result = runner.last
+    if result is None or result.report is None:
+        why = result.refused if result is not None else "the cycle did not run"
+        progress.line("[red]\u2717[/]", f"cycle not run: {why}")
+        return 1
+    report = result.report
+    if report.status == "cancelled":
+        return None if once else 0
+    progress.line(
+        "[bold]=[/]", f"cycle {report.status} in {report.duration:.0f}s: {report.summary()}"
+    )
+    left = _not_updated(store, report.packages)
+    if left:
+        progress.line(
+            "[yellow]-[/]",
+            f"{len(left)} package(s) not updated (the fixture NUR has some on purpose, see "
+            "updater/sandbox/nur/PATTERNS.md):",
+        )
+        for name, state, why in left:
+            progress.line(" ", f"  {name}: {state}: {why}")
+    return 1 if "crash" in report.failures else 0
+
+
+@contextmanager
+def _signals(stop: threading.Event, service: Any) -> Iterator[None]:
+    """Ctrl-C / SIGTERM: stop after the unit in progress; a second Ctrl-C stops waiting."""
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.set()
+        service.runner.cancel.cancel()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
