@@ -253,7 +253,7 @@ class Delivery:
         matches = [p for p in pull_records(self.store, "open") if wanted_packages & set(p.packages)]
         return max(matches, key=lambda p: p.number) if matches else None
 
-    def _pull_url(self, number: int) -> str:
+    def pull_url(self, number: int) -> str:
         return f"{self.ctx.endpoints.server_url}/{self.client.repository}/pull/{number}"
 
     def _remember(
@@ -278,7 +278,7 @@ class Delivery:
                 state="open",
                 old=result.old or "?",
                 new=result.new or "?",
-                url=previous.url if previous else self._pull_url(outcome.pull),
+                url=previous.url if previous else self.pull_url(outcome.pull),
                 unit=result.unit,
                 packages=result.packages,
             ),
