@@ -2,24 +2,32 @@
 
 GraphQL first: up to 100 aliased `repository` fields per query, fewer when the estimated node
 count asks for it, a batch halved again when GitHub answers that it is too big. GraphQL errors
-come back with HTTP 200 and are sorted out per alias. REST is the fallback (no token, GraphQL
-unavailable) and the path for repositories seen before: conditional requests with the ETags kept
-in the state store, so an unchanged repository answers 304 and costs no rate limit.
+come back with HTTP 200 and are sorted out per alias. The query text depends only on the batch's
+shape (names go in variables), so GitHub sees the same few documents every run.
+
+With a state store and a token ("auto" mode), runs are incremental: GraphQL has no conditional
+requests, so a warm run first asks GitHub's event feeds whether anything changed, with ETags (a
+304 costs nothing), and queries again only the repositories named by new events, plus those
+whose snapshot is older than `full_refresh` (see github_events.py for the trade-offs). A cold run
+is one GraphQL query for the owners' kinds, one request per feed, then GraphQL for everything.
+
+REST is the fallback (no token, GraphQL unavailable) and "rest" mode: conditional requests with
+the ETags kept in the state store, so an unchanged repository answers 304 and costs no rate limit.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from updater.errors import RateLimitedError, UpstreamError
 from updater.logs import get_logger
 from updater.state.store import StateStore
-from updater.upstream import cached, parse
+from updater.upstream import cached, github_events, parse
+from updater.upstream.github_memory import GitHubMemory, OwnerKind
 from updater.upstream.http import HttpClient, HttpResponse
 from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
 
@@ -30,8 +38,9 @@ def _log() -> Any:
 
 
 MAX_BATCH = 100
-# 50 per query: N=1,000 in 20 concurrent queries, which the API answers in parallel.
-DEFAULT_BATCH = 50
+DEFAULT_BATCH = 100
+# Every snapshot is queried again after this long, whatever the event feeds say.
+DEFAULT_FULL_REFRESH = timedelta(hours=6)
 # GitHub refuses a query above 500,000 nodes; we stay far below and keep each query quick.
 NODE_BUDGET = 50_000
 
@@ -54,24 +63,46 @@ class GitHubApi:
     token: str | None
     releases: int = 30
     tags: int = 30
-    # "auto": REST for repositories with cached ETags, GraphQL for the rest.
+    # "auto": with a store and a token, event feeds then GraphQL for what changed; without a
+    # store, REST for repositories with cached ETags and GraphQL for the rest.
     mode: Literal["auto", "graphql", "rest"] = "auto"
     batch_size: int = DEFAULT_BATCH
+    full_refresh: timedelta = DEFAULT_FULL_REFRESH
 
 
 Result = dict[GitHubQuery, UpstreamSnapshot | UpstreamError]
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class GitHubSource:
-    def __init__(self, http: HttpClient, api: GitHubApi, store: StateStore | None = None) -> None:
+    def __init__(
+        self,
+        http: HttpClient,
+        api: GitHubApi,
+        store: StateStore | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
         self.http = http
         self.api = api
         self.store = store
+        self.clock = clock
 
     async def fetch(self, queries: Sequence[GitHubQuery]) -> Result:
         """One answer per query; a failure of one repository never hides the others."""
         queries = list(dict.fromkeys(queries))
-        results: Result = {}
+        if self.store is not None and self.api.token and self.api.mode == "auto":
+            # Repositories already followed with REST ETags stay on them (a 304 is free too).
+            by_rest = [q for q in queries if self._has_etags(q)]
+            skip = set(by_rest)
+            results = await self._fetch_incremental(
+                [q for q in queries if q not in skip], GitHubMemory(self.store)
+            )
+            await self._rest_all(by_rest, results)
+            return results
+        results = {}
         rest: list[GitHubQuery] = []
         graphql: list[GitHubQuery] = []
         for q in queries:
@@ -84,20 +115,120 @@ class GitHubSource:
         if graphql:
             fallback = await self._graphql_all(graphql, results)
             rest.extend(fallback)
-        if rest:
-            answers = await asyncio.gather(
-                *(self._rest_one(q) for q in rest), return_exceptions=True
-            )
-            for q, a in zip(rest, answers, strict=True):
-                if isinstance(a, RateLimitedError):
-                    raise a
-                if isinstance(a, UpstreamError):
-                    results[q] = a
-                elif isinstance(a, BaseException):
-                    raise a
-                else:
-                    results[q] = a
+        await self._rest_all(rest, results)
         return results
+
+    async def _rest_all(self, rest: list[GitHubQuery], results: Result) -> None:
+        answers = await asyncio.gather(*(self._rest_one(q) for q in rest), return_exceptions=True)
+        for q, a in zip(rest, answers, strict=True):
+            if isinstance(a, RateLimitedError):
+                raise a
+            if isinstance(a, UpstreamError):
+                results[q] = a
+            elif isinstance(a, BaseException):
+                raise a
+            else:
+                results[q] = a
+
+    # -- incremental runs: event feeds, then GraphQL for what changed --------------------------
+
+    async def _fetch_incremental(self, queries: list[GitHubQuery], memory: GitHubMemory) -> Result:
+        if not queries:
+            return {}
+        now = self.clock()
+        stale_before = now - self.api.full_refresh
+        keys = {q: _snapshot_key(q, self.api) for q in queries}
+        stored = memory.snapshots({k: q.source for q, k in keys.items()})
+        kinds = await self._owner_kinds(memory, queries, now, stale_before)
+        feeds, feed_of = _feeds(queries, kinds, self.api.api_url)
+        previous = memory.feeds(list(feeds))
+        # Feeds before GraphQL: a change landing in between shows in the feed next run.
+        outcomes = await asyncio.gather(
+            *(github_events.poll(self.http, f, previous.get(f.url), now) for f in feeds.values())
+        )
+        by_url = {o.feed.url: o for o in outcomes}
+        ask: list[GitHubQuery] = []
+        for q in queries:
+            snap = stored.get(keys[q])
+            url = feed_of.get(q)
+            outcome = by_url.get(url) if url is not None else None
+            if (
+                snap is None
+                or snap.fetched_at < stale_before
+                or outcome is None
+                or outcome.touches(q.source.owner, q.source.repo)
+            ):
+                ask.append(q)
+        results: Result = {}
+        if ask:
+            fallback = await self._graphql_all(ask, results)
+            await self._rest_all(fallback, results)
+        fresh = {keys[q]: r for q in ask if isinstance(r := results.get(q), UpstreamSnapshot)}
+        memory.put_snapshots(fresh, now)
+        memory.forget_snapshots([keys[q] for q in ask if keys[q] not in fresh])
+        memory.put_feeds(
+            [o.record for o in outcomes if o.record is not None and not o.not_modified]
+        )
+        asked = set(ask)
+        for q in queries:
+            if q not in asked:
+                results[q] = stored[keys[q]].snapshot
+        _log().info(
+            "github.incremental",
+            queries=len(queries),
+            feeds=len(feeds),
+            unchanged_feeds=sum(1 for o in outcomes if o.not_modified),
+            queried=len(ask),
+        )
+        return results
+
+    async def _owner_kinds(
+        self,
+        memory: GitHubMemory,
+        queries: list[GitHubQuery],
+        now: datetime,
+        stale_before: datetime,
+    ) -> dict[str, OwnerKind]:
+        """User or Organization by lower-case login; one GraphQL query for those not known."""
+        logins = list(dict.fromkeys(q.source.owner.lower() for q in queries))
+        known = memory.owners(logins)
+        kinds: dict[str, OwnerKind] = {
+            k: r.kind for k, r in known.items() if r.checked_at >= stale_before
+        }
+        unknown = [x for x in logins if x not in kinds]
+        if not unknown:
+            return kinds
+        learned: dict[str, OwnerKind] = {}
+        for i in range(0, len(unknown), MAX_BATCH):
+            learned.update(await self._ask_owner_kinds(unknown[i : i + MAX_BATCH]))
+        memory.put_owners(learned, now)
+        # An owner not learned now keeps a kind seen before, or has no feed this run.
+        return {**{k: r.kind for k, r in known.items()}, **learned, **kinds}
+
+    async def _ask_owner_kinds(self, logins: list[str]) -> dict[str, OwnerKind]:
+        decl = ", ".join(f"$l{i}: String!" for i in range(len(logins)))
+        body = " ".join(
+            f"o{i}: repositoryOwner(login: $l{i}) {{ __typename }}" for i in range(len(logins))
+        )
+        variables = {f"l{i}": login for i, login in enumerate(logins)}
+        try:
+            resp = await self.http.request(
+                "POST",
+                self.api.graphql_url,
+                json_body={"query": f"query({decl}) {{ {body} }}", "variables": variables},
+            )
+            payload = resp.json() if resp.status == 200 else None
+        except UpstreamError as exc:
+            _log().info("github.owner_kinds_failed", reason=str(exc))
+            return {}
+        data = payload.get("data") if isinstance(payload, dict) else None
+        out: dict[str, OwnerKind] = {}
+        for i, login in enumerate(logins):
+            node = data.get(f"o{i}") if isinstance(data, dict) else None
+            kind = node.get("__typename") if isinstance(node, dict) else None
+            if kind == "Organization" or kind == "User":
+                out[login] = kind
+        return out
 
     # -- GraphQL --------------------------------------------------------------------------------
 
@@ -124,8 +255,9 @@ class GitHubSource:
         return fallback
 
     async def _graphql_batch(self, batch: list[GitHubQuery], results: Result) -> None:
+        text, variables = self._query(batch)
         resp = await self.http.request(
-            "POST", self.api.graphql_url, json_body={"query": self._query(batch)}
+            "POST", self.api.graphql_url, json_body={"query": text, "variables": variables}
         )
         if resp.status in (401, 404, 410) or resp.status >= 400:
             raise UpstreamError(f"GitHub GraphQL: HTTP {resp.status}")
@@ -173,14 +305,22 @@ class GitHubSource:
             except UpstreamError as exc:
                 results[q] = exc
 
-    def _query(self, batch: list[GitHubQuery]) -> str:
-        parts = []
+    def _query(self, batch: list[GitHubQuery]) -> tuple[str, dict[str, str]]:
+        """The query text (the same for every batch of the same shape) and its variables."""
+        decls: list[str] = []
+        parts: list[str] = []
+        variables: dict[str, str] = {}
         for i, q in enumerate(batch):
-            owner, name = json.dumps(q.source.owner), json.dumps(q.source.repo)
+            decls += [f"$o{i}: String!", f"$n{i}: String!"]
+            variables[f"o{i}"], variables[f"n{i}"] = q.source.owner, q.source.repo
             if q.need == "branch":
                 if q.branch:
-                    ref = f"ref(qualifiedName: {json.dumps('refs/heads/' + q.branch)})"
-                    body = f"branch: {ref} {{ name target {{ oid ... on Commit {{ committedDate }} }} }}"
+                    decls.append(f"$b{i}: String!")
+                    variables[f"b{i}"] = "refs/heads/" + q.branch
+                    body = (
+                        f"branch: ref(qualifiedName: $b{i}) "
+                        "{ name target { oid ... on Commit { committedDate } } }"
+                    )
                 else:
                     body = (
                         "defaultBranchRef { name target { oid ... on Commit { committedDate } } }"
@@ -195,8 +335,13 @@ class GitHubSource:
                     "{ nodes { name target { oid ... on Commit { committedDate } "
                     "... on Tag { target { oid ... on Commit { committedDate } } } } } }"
                 )
-            parts.append(f"r{i}: repository(owner: {owner}, name: {name}) {{ {body} }}")
-        return "query { " + " ".join(parts) + " rateLimit { cost remaining resetAt } }"
+            parts.append(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {body} }}")
+        text = (
+            f"query({', '.join(decls)}) {{ "
+            + " ".join(parts)
+            + " rateLimit { cost remaining resetAt } }"
+        )
+        return text, variables
 
     # -- REST -----------------------------------------------------------------------------------
 
@@ -253,6 +398,40 @@ class GitHubSource:
                     UpstreamRelease(tag=name, commit=parse.commit(c.get("sha")), is_release=False)
                 )
         return UpstreamSnapshot(source=q.source, releases=releases, tags=tuple(tags))
+
+
+def _snapshot_key(q: GitHubQuery, api: GitHubApi) -> str:
+    """What a stored snapshot answers: the repository, the need and the page sizes asked."""
+    repo = f"{q.source.owner}/{q.source.repo}".lower()
+    if q.need == "branch":
+        return f"{repo}|branch|{q.branch or ''}"
+    return f"{repo}|releases|{api.releases}|{api.tags}"
+
+
+def _feeds(
+    queries: list[GitHubQuery], kinds: dict[str, OwnerKind], api_url: str
+) -> tuple[dict[str, github_events.Feed], dict[GitHubQuery, str]]:
+    """The event feeds covering the queries' repositories, and each query's feed.
+
+    An organization's repositories share its feed; a user's repository has its own. A query
+    whose owner's kind is unknown has no feed: it is queried every run until the kind is known.
+    """
+    members: dict[str, set[str]] = {}
+    feed_of: dict[GitHubQuery, str] = {}
+    for q in queries:
+        owner = q.source.owner.lower()
+        kind = kinds.get(owner)
+        if kind is None:
+            continue
+        url = (
+            github_events.org_feed(api_url, owner)
+            if kind == "Organization"
+            else github_events.repo_feed(api_url, owner, q.source.repo.lower())
+        )
+        members.setdefault(url, set()).add(f"{owner}/{q.source.repo}".lower())
+        feed_of[q] = url
+    feeds = {url: github_events.Feed(url, frozenset(repos)) for url, repos in members.items()}
+    return feeds, feed_of
 
 
 def _release_from_rest(x: Any) -> UpstreamRelease | None:
