@@ -1,8 +1,11 @@
 """`updater run`: update packages to their newest acceptable version, proven by Nix.
 
 Each unit (a source and every package and pin following it) is updated in a scratch worktree
-and committed on branch `updater/<package or group>`. `--dry-run` prints the diff instead and
-writes nothing to the repository. Exit 1 if any unit failed, 2 for usage errors.
+and committed on branch `updater/<package or group>`; then, when pull requests are enabled and
+the repository on the forge is known, delivery pushes the branch and opens or updates its PR
+(versions of PRs closed unmerged are never proposed again). `--dry-run` prints the diff and
+what it would do on the forge, and writes nothing anywhere. Exit 1 if any unit failed (or could
+not be delivered), 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -102,6 +105,15 @@ def _record(r: UpdateResult) -> dict[str, Any]:
     help="Units updated in parallel (default: the number of CPUs).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--shard",
+    metavar="I/N",
+    default=None,
+    help="With --all: only the source groups of shard I of N (1-based, a stable hash).",
+)
+@click.option(
+    "--no-pr", is_flag=True, help="Commit on local branches only: no push, no pull request."
+)
 @click.pass_obj
 def command(
     ctx: AppContext,
@@ -112,8 +124,11 @@ def command(
     build: bool,
     jobs: int | None,
     as_json: bool,
+    shard: str | None,
+    no_pr: bool,
 ) -> None:
     """Update packages: new rev, source hash and every dependency hash, proven by Nix."""
+    from updater.delivery import Delivery, wanted
     from updater.engine.result import Outcome
     from updater.engine.runner import RunOptions, run_updates
 
@@ -121,9 +136,27 @@ def command(
         raise UsageError("name packages with --package NAME, or use --all")
     if version is not None and all_:
         raise UsageError("--version V applies to named packages, not to --all")
+    complete = all_
+    if shard is not None:
+        if not all_:
+            raise UsageError("--shard I/N applies to --all")
+        owned = _shard_packages(ctx, shard)
+        if owned is not None:  # None: the whole repository is this shard
+            if not owned:
+                Console(stderr=True).print(f"shard {shard}: no package to update")
+                return
+            packages, complete = owned, False
     options = RunOptions(packages, version, dry_run, build, jobs or 0)
     err = Console(stderr=True)
-    results = run_updates(ctx, options, console=err)
+    report = None
+    if no_pr or not wanted(ctx):
+        results = run_updates(ctx, options, console=err)
+    else:
+        with Delivery.open(ctx, dry_run=dry_run) as delivery:
+            delivery.sync()
+            # Declined versions (PRs closed unmerged) reach the engine as ignored versions.
+            results = run_updates(delivery.engine_context(), options, console=err)
+            report = delivery.deliver(results, complete=complete)
     out = Console()
     if as_json:
         sys.stdout.write(json.dumps([_record(r) for r in results], indent=2) + "\n")
@@ -138,5 +171,25 @@ def command(
             if r.outcome is Outcome.FAILED and r.log_tail:
                 err.print(f"[bold red]{r.unit}[/]: last lines of the log:")
                 err.print(r.log_tail, markup=False, highlight=False)
-    if any(r.outcome is Outcome.FAILED for r in results):
+    if report is not None:
+        # stderr, so a dry run's stdout stays a pure diff.
+        for line in report.lines():
+            err.print(line, markup=False, highlight=False)
+    if any(r.outcome is Outcome.FAILED for r in results) or (report and report.errors):
         raise click.exceptions.Exit(1)
+
+
+def _shard_packages(ctx: AppContext, text: str) -> tuple[str, ...] | None:
+    """The packages fed by the source groups this shard owns (groups never split across shards);
+    None when the shard is the whole repository."""
+    from updater.nixfile.repository import scan_repository
+    from updater.service.shard import Shard
+    from updater.upstream.tracking import plan
+
+    shard = Shard.parse(text)
+    if shard.is_whole:
+        return None
+    scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
+    tracked = plan(scan, ctx.config)
+    owned = shard.owned_groups({t.group: t.packages for t in tracked})
+    return tuple(sorted({p for t in tracked if t.group in owned for p in t.packages}))

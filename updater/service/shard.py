@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from updater.errors import UsageError
@@ -48,6 +48,28 @@ class Shard:
 
     def select(self, ids: Iterable[str]) -> list[str]:
         return [i for i in ids if self.owns(i)]
+
+    def owned_groups(self, packages_of: Mapping[str, Iterable[str]]) -> set[str]:
+        """The source groups this shard owns, given each group's packages.
+
+        A package fed by several sources ties them together: whole connected sets of groups
+        and packages are sharded, named by their smallest group id, so no package is ever
+        updated by two runners either.
+        """
+        parent = {group: group for group in packages_of}
+
+        def root(group: str) -> str:
+            while parent[group] != group:
+                parent[group] = parent[parent[group]]
+                group = parent[group]
+            return group
+
+        first_group: dict[str, str] = {}
+        for group, packages in packages_of.items():
+            for package in packages:
+                a, b = sorted((root(first_group.setdefault(package, group)), root(group)))
+                parent[b] = a
+        return {group for group in packages_of if self.owns(root(group))}
 
 
 def bucket(group_id: str, count: int) -> int:

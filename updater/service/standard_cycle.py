@@ -134,7 +134,9 @@ class StandardCycle:
 
         scan = scan_repository(self.ctx.repo, self.ctx.config.repository.pkgs_dir)
         only = (package,) if package else ()
-        return [t for t in plan(scan, self.ctx.config, only) if self.shard.owns(t.group)]
+        everything = plan(scan, self.ctx.config)
+        owned = self.shard.owned_groups({t.group: t.packages for t in everything})
+        return [t for t in plan(scan, self.ctx.config, only) if t.group in owned]
 
     def package_names(self) -> tuple[str, ...]:
         return tuple(sorted({n for t in self.tracked() for n in (t.packages or (t.group,))}))

@@ -1,0 +1,85 @@
+"""`updater run` as a person runs it: the real command on the world's NUR opens the PR, a second
+run opens none, --dry-run writes nothing anywhere, and --shard splits the work without overlap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from delivery_support import pulls
+
+from updater.sandbox.world import World
+
+PACKAGE = "webapp-skyview"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with World(tmp_path / "world") as w:
+        yield w
+
+
+def updater(w: World, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "updater.toml"
+    config.write_text(
+        "[pull_requests]\nwrite_interval = 0.05\n"
+        f'[forges."codeberg.org"]\ntype = "forgejo"\napi_url = "{w.forge.url}/api/v1"\n'
+        f'[forges."gitlab.com"]\ntype = "gitlab"\napi_url = "{w.forge.url}/api/v4"\n'
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "updater", "--repo", str(w.nur_path), "--config", str(config),
+         "--log-format", "json", *args],
+        capture_output=True, text=True, timeout=600, env=w.process_env(),
+    )  # fmt: skip
+
+
+@pytest.mark.nix
+def test_run_command_opens_the_pr_once_and_dry_run_writes_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    dry = updater(world, tmp_path, "run", "--package", PACKAGE, "--dry-run")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert dry.stdout.startswith("--- a/pkgs/")  # stdout is the diff alone
+    assert "[dry-run] would" in dry.stderr
+    assert pulls(world) == []
+    writes = [
+        r for r in world.forge.requests
+        if (r.path.startswith("/api/v3/") and r.method not in ("GET", "HEAD"))
+        or "git-receive-pack" in r.path
+    ]  # fmt: skip
+    assert writes == []
+
+    first = updater(world, tmp_path, "run", "--package", PACKAGE)
+    assert first.returncode == 0, first.stderr[-3000:]
+    opened = pulls(world)
+    assert len(opened) == 1 and opened[0].head_ref.startswith("updater/")
+
+    second = updater(world, tmp_path, "run", "--package", PACKAGE)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert len(pulls(world)) == 1
+    assert world.env["GITHUB_TOKEN"] not in first.stdout + first.stderr + second.stderr
+
+
+def test_shards_split_the_packages_without_overlap(world: World, tmp_path: Path) -> None:
+    from updater.commands.run import _shard_packages
+    from updater.config import Config, Endpoints, Secrets
+    from updater.context import AppContext
+
+    ctx = AppContext(
+        repo=world.nur_path,
+        config=Config(),
+        config_path=None,
+        secrets=Secrets(),
+        endpoints=Endpoints.resolve(Config(), {}),
+    )
+    assert _shard_packages(ctx, "1/1") is None
+    parts = [set(_shard_packages(ctx, f"{i}/3") or ()) for i in (1, 2, 3)]
+    assert all(parts)
+    assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+    whole = set(_shard_packages(ctx, "1/2") or ()) | set(_shard_packages(ctx, "2/2") or ())
+    assert whole == parts[0] | parts[1] | parts[2]
+    bad = updater(world, tmp_path, "run", "--all", "--shard", "4/3")
+    assert bad.returncode == 2 and "--shard" in bad.stderr
