@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -23,37 +22,17 @@ from updater.context import AppContext
 from updater.errors import UsageError
 
 if TYPE_CHECKING:
-    from updater.upstream.registry import Endpoints
     from updater.upstream.tracking import Checked, Tracked
 
 # The heavy modules (SQLAlchemy, Alembic, httpx, tree-sitter) are imported inside the command,
 # so `updater --help` and the other subcommands do not pay for them.
 
 
-def endpoints_of(ctx: AppContext) -> Endpoints:
-    from updater.upstream.github import GitHubApi
-    from updater.upstream.registry import Endpoints
-
-    github = GitHubApi(
-        api_url=ctx.endpoints.api_url,
-        graphql_url=ctx.endpoints.graphql_url,
-        token=ctx.secrets.github_token,
-    )
-    apis = {domain: f.api_url.rstrip("/") for domain, f in ctx.config.forges.items() if f.api_url}
-    return Endpoints(github=github, api_urls=apis)
-
-
-def tokens_of(ctx: AppContext) -> dict[str, str]:
-    token = ctx.secrets.github_token
-    if not token:
-        return {}
-    return {urlsplit(u).netloc: token for u in (ctx.endpoints.api_url, ctx.endpoints.graphql_url)}
-
-
 async def run_check(
     ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None
 ) -> list[Checked]:
     from updater.state.store import StateStore
+    from updater.upstream.connect import endpoints_of, tokens_of
     from updater.upstream.http import HttpClient, HttpSettings
     from updater.upstream.tracking import check
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from updater.config import Config
 from updater.context import AppContext
 from updater.engine.target import Target
 from updater.engine.units import Unit
 from updater.nixfile.model import PinKind, ScanResult
-from updater.upstream.github import GitHubApi
+from updater.upstream.connect import endpoints_of, tokens_of
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import UpstreamSnapshot
 from updater.upstream.registry import Endpoints, SourceRequest, fetch_all
@@ -37,23 +36,6 @@ class Work:
 def tracked_of(unit: Unit, scan: ScanResult, config: Config) -> Tracked:
     (tracked,) = plan(unit.scan(scan), config)
     return tracked
-
-
-def endpoints_of(ctx: AppContext) -> Endpoints:
-    github = GitHubApi(
-        api_url=ctx.endpoints.api_url,
-        graphql_url=ctx.endpoints.graphql_url,
-        token=ctx.secrets.github_token,
-    )
-    apis = {domain: f.api_url.rstrip("/") for domain, f in ctx.config.forges.items() if f.api_url}
-    return Endpoints(github=github, api_urls=apis)
-
-
-def tokens_of(ctx: AppContext) -> dict[str, str]:
-    token = ctx.secrets.github_token
-    if not token:
-        return {}
-    return {urlsplit(u).netloc: token for u in (ctx.endpoints.api_url, ctx.endpoints.graphql_url)}
 
 
 def _release_for(snapshot: UpstreamSnapshot, version: str, tracked: Tracked) -> Target | None:

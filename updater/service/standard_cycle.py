@@ -248,7 +248,7 @@ class StandardCycle:
     async def _check(
         self, tracked: Sequence[Tracked], cancel: CancelToken, observer: RateLimitObserver
     ) -> list[Checked]:
-        from updater.commands.check import endpoints_of, tokens_of
+        from updater.upstream.connect import endpoints_of, tokens_of
         from updater.upstream.http import HttpClient, HttpSettings
         from updater.upstream.tracking import check
 
