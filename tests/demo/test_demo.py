@@ -145,7 +145,7 @@ def test_demo_once_runs_a_full_cycle_and_leaves_pulls_and_a_clean_checkout(
     assert "Press Ctrl-C" not in proc.stdout
     # The progress told the story: PRs opened, the dashboard, the fixture's deliberate skips.
     assert re.search(r"PR #\d+ opened", proc.stderr)
-    assert re.search(r"dashboard issue #\d+ published", proc.stderr)
+    assert re.search(r"dashboard issue #\d+ up to date", proc.stderr)
     assert "floating reference" in proc.stderr
 
     nur = root / "world" / "nur"

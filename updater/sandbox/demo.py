@@ -1,17 +1,15 @@
 """`updater demo`: the local world, one full cycle over the fixture NUR, and where to look.
 
     world (forge, upstreams, NUR) -> service (status page, runner) -> one cycle:
-        check every upstream -> per outdated source group: engine (Nix) -> push + PR
-        -> dashboard issue
+        check every upstream -> per outdated source group: engine (Nix) -> push, PR, dashboard
     -> "where to look" -> wait for Ctrl-C (or exit at once with --once)
 
-The pieces are the product's own (World, StandardCycle, Service, run_updates, Delivery); this
-module only composes them for a person watching a terminal. Two things exist for the demo alone:
-- `DemoUpdateStage`: the engine plus delivery for one source group. The service's own update
-  stage (service/engine_stage.py) does not deliver yet; once it does, this stage can give way
-  to `update_stage_for(ctx)`.
-- `ForgeViewer`: the local forge has no web pages and its API wants the token, which a browser
-  does not send; the viewer serves the NUR's pull requests and issues as JSON, read-only.
+The pieces are the product's own: World, StandardCycle with the service's update stage
+(engine + delivery, as `updater serve` runs it), Service (status page). This module composes
+them for a person watching a terminal (`ProgressStage`, `DemoCycle`: a line per source group)
+and adds one thing the local forge lacks: it has no web pages and its API wants the token, which
+a browser does not send, so `ForgeViewer` serves the NUR's pull requests and issues as JSON,
+read-only, and the status page's PR links point there.
 """
 
 from __future__ import annotations
@@ -38,12 +36,10 @@ from updater.config import Config, Endpoints, ForgeConfig, PullRequestConfig, Se
 from updater.context import AppContext
 from updater.errors import UpdaterError, UsageError
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
-from updater.service.standard_cycle import StandardCycle, UpdateOutcome, UpdateResult
+from updater.service.standard_cycle import StandardCycle, UpdateOutcome, UpdateStage
 from updater.upstream.tracking import Checked
 
 if TYPE_CHECKING:
-    from updater.delivery import Delivery, DeliveryReport
-    from updater.engine.result import UpdateResult as EngineResult
     from updater.sandbox.world import World
     from updater.state.store import StateStore
 
@@ -166,69 +162,37 @@ class DemoProgress:
         self._status, self._phase = None, ""
 
 
-# -- the update stage: engine + delivery --------------------------------------------------------
+# -- the cycle, told on the terminal ------------------------------------------------------------
 
 
-class DemoUpdateStage:
-    """One outdated source group: `run_updates` (Nix proves the pins), then push + PR.
+class ProgressStage:
+    """The service's own update stage (engine, then push + PR + dashboard through delivery),
+    with a line per source group, and PR links that open in a browser (the viewer's)."""
 
-    The dashboard is published once after the cycle (`publish_dashboard`), not after each group.
-    """
-
-    def __init__(
-        self, ctx: AppContext, store: StateStore, viewer_url: str, progress: DemoProgress
-    ) -> None:
-        from updater.delivery import Delivery
-
-        self.ctx = ctx
-        self.store = store
-        self.viewer_url = viewer_url
+    def __init__(self, inner: UpdateStage, progress: DemoProgress, viewer_url: str) -> None:
+        self.inner = inner
         self.progress = progress
-        pulls = ctx.config.pull_requests.model_copy(update={"dashboard": False})
-        quiet = replace(ctx, config=ctx.config.model_copy(update={"pull_requests": pulls}))
-        self._delivery: Delivery = Delivery.open(quiet, store=store)
-        self._synced = False
-
-    def close(self) -> None:
-        self._delivery.close()
+        self.viewer_url = viewer_url
 
     def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
-        from updater.engine.runner import RunOptions, run_updates
-
         self.progress.end("upstreams checked", only="check")
-        packages = checked.tracked.packages
         label = _label(checked)
-        if not packages:
-            self.progress.line("[yellow]-[/]", f"{label}: skipped: no exported package")
-            return UpdateOutcome(
-                (checked.tracked.group,), "skipped", 0.0, error="no exported package to update"
-            )
-        started = time.monotonic()
-        if not self._synced:
-            self._delivery.sync()
-            self._synced = True
-        results = run_updates(
-            self._delivery.engine_context(),
-            RunOptions(packages=packages, jobs=1),
-            console=self.progress.console,
-        )
-        self.progress.phase("deliver", f"{label}: pushing, opening the PR")
+        self.progress.phase("update", f"{label}: updating with Nix, then push + PR")
         try:
-            report = self._delivery.deliver(results)
-        finally:
+            outcome = self.inner(checked, cancel)
+        except UpdaterError as exc:
             self.progress.end()
-        outcome = outcome_of(packages, results, report, time.monotonic() - started, self.pull_url)
-        self.progress.line(*_describe(label, outcome, results))
+            self.progress.line("[red]\u2717[/]", f"{label}: failed: {exc}")
+            raise
+        self.progress.end()
+        outcome = replace(outcome, pr_url=self.link(outcome.pr_url))
+        self.progress.line(*_describe(label, outcome, checked))
         return outcome
 
-    def pull_url(self, number: int) -> str:
-        return f"{self.viewer_url}/pull/{number}"
-
-    def publish_dashboard(self) -> int | None:
-        from updater.delivery import Delivery
-
-        with Delivery.open(self.ctx, store=self.store) as delivery:
-            return delivery.deliver([]).dashboard
+    def link(self, pr_url: str | None) -> str | None:
+        """The forge's own PR page does not exist locally; the viewer's JSON of it does."""
+        m = re.search(r"/pull/(\d+)$", pr_url or "")
+        return f"{self.viewer_url}/pull/{m[1]}" if m else pr_url
 
 
 def _label(checked: Checked) -> str:
@@ -238,54 +202,10 @@ def _label(checked: Checked) -> str:
     return ", ".join(packages[:3]) + (f" +{len(packages) - 3}" if len(packages) > 3 else "")
 
 
-def outcome_of(
-    packages: tuple[str, ...],
-    results: Sequence[EngineResult],
-    report: DeliveryReport,
-    duration: float,
-    pull_url: Any,
-) -> UpdateOutcome:
-    """The group's outcome for the service: a PR opened or updated, a failure, or neither."""
-    from updater.engine.result import Outcome
-
-    failed = [r for r in results if r.outcome is Outcome.FAILED]
-    if failed:
-        first = failed[0]
-        kept = next((u.pull for u in report.units if u.pull), None)
-        return UpdateOutcome(
-            packages,
-            "failed",
-            duration,
-            pr_url=pull_url(kept) if kept else None,
-            error=f"{first.unit}: {first.reason or 'update failed'}",
-            reason="nix" if first.log_tail else "update",
-        )
-    if report.errors:
-        return UpdateOutcome(
-            packages, "failed", duration, error=report.errors[0].describe(), reason="forge"
-        )
-    pulled = next((u for u in report.units if u.pull), None)
-    url = pull_url(pulled.pull) if pulled and pulled.pull else None
-    result: UpdateResult
-    if report.opened:
-        result = "pr-opened"
-    elif report.updated:
-        result = "pr-updated"
-    elif any(r.outcome is Outcome.UPDATED for r in results):
-        result = "updated"
-    else:
-        reasons = "; ".join(r.reason for r in results if r.reason)
-        return UpdateOutcome(packages, "skipped", duration, error=reasons or "nothing to do")
-    return UpdateOutcome(packages, result, duration, pr_url=url)
-
-
-def _describe(
-    label: str, outcome: UpdateOutcome, results: Sequence[EngineResult]
-) -> tuple[str, str]:
-    changed = next((r for r in results if r.old or r.new), None)
-    change = f" {changed.old} \u2192 {changed.new}" if changed else ""
+def _describe(label: str, outcome: UpdateOutcome, checked: Checked) -> tuple[str, str]:
+    change = _change(checked)
     took = f" ({outcome.duration:.1f}s)"
-    number = outcome.pr_url.rsplit("/", 1)[-1] if outcome.pr_url else ""
+    number = outcome.pr_url.rsplit("/", 1)[-1] if outcome.pr_url else "?"
     if outcome.result in ("pr-opened", "pr-updated"):
         verb = "opened" if outcome.result == "pr-opened" else "updated"
         return "[green]\u2713[/]", f"{label}:{change}, PR #{number} {verb}{took}"
@@ -293,36 +213,32 @@ def _describe(
         return "[red]\u2717[/]", f"{label}: failed: {outcome.error}{took}"
     if outcome.result == "skipped":
         return "[yellow]-[/]", f"{label}: skipped: {outcome.error}{took}"
-    return "[green]\u2713[/]", f"{label}:{change}, committed, no PR change{took}"
+    return "[yellow]-[/]", f"{label}:{change}, {outcome.result}, no PR change{took}"
+
+
+def _change(checked: Checked) -> str:
+    """` old -> new`: versions, or commits for the many pins whose version is a placeholder."""
+    d, t = checked.decision, checked.tracked
+    if d is None or not d.latest:
+        return ""
+    if d.latest != d.current or not (t.current_rev and d.commit):
+        return f" {d.current} \u2192 {d.latest}"
+    return f" {t.current_rev[:12]} \u2192 {d.commit[:12]}"
 
 
 class DemoCycle:
-    """The standard cycle with progress around it and the dashboard issue after it."""
+    """The standard cycle with a spinner over its check."""
 
-    def __init__(
-        self, inner: StandardCycle, stage: DemoUpdateStage, progress: DemoProgress
-    ) -> None:
+    def __init__(self, inner: StandardCycle, progress: DemoProgress) -> None:
         self.inner = inner
-        self.stage = stage
         self.progress = progress
-        self.dashboard: int | None = None
 
     def __call__(self, request: CycleRequest, cancel: CancelToken) -> CycleReport:
         self.progress.phase("check", "checking every upstream of the NUR")
         try:
-            report = self.inner(request, cancel)
+            return self.inner(request, cancel)
         finally:
             self.progress.end("upstreams checked", only="check")
-        if report.status == "cancelled":
-            return report
-        self.progress.phase("dashboard", "publishing the dashboard issue")
-        try:
-            self.dashboard = self.stage.publish_dashboard()
-        finally:
-            self.progress.end()
-        if self.dashboard is not None:
-            self.progress.line("[green]\u2713[/]", f"dashboard issue #{self.dashboard} published")
-        return report
 
 
 # -- the forge viewer -------------------------------------------------------------------------------
@@ -505,6 +421,8 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
     from updater.service.app import Service
     from updater.service.lock import run_lock
     from updater.service.shard import Shard
+    from updater.service.standard_cycle import update_stage_for
+    from updater.state.delivery import dashboard_number
     from updater.state.store import StateStore
 
     state_db = options.root / "state.db"
@@ -514,8 +432,8 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
     with StateStore.open(ctx.state_url) as store:
         viewer = ForgeViewer(world.forge.api_url, world.nur_repository, world.token, host).start()
         lock = run_lock(ctx.state_url, ctx.repo)
-        stage = DemoUpdateStage(ctx, store, viewer.url, progress)
-        cycle = DemoCycle(StandardCycle(ctx, store, Shard(), stage), stage, progress)
+        stage = ProgressStage(update_stage_for(ctx), progress, viewer.url)
+        cycle = DemoCycle(StandardCycle(ctx, store, Shard(), stage), progress)
         service = Service(
             cycle=cycle,
             store=store,
@@ -536,20 +454,19 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
                 if code is None:
                     # Ctrl-C is how the long-running demo ends; with --once it cut the cycle short.
                     return 130 if options.once else 0
+                dashboard = dashboard_number(store, world.nur_repository)
+                if dashboard is not None:
+                    progress.line("[green]\u2713[/]", f"dashboard issue #{dashboard} up to date")
                 where = WhereToLook(
                     world=options.root,
                     status_url=status_url,
                     pulls_url=f"{viewer.url}/pulls",
-                    dashboard_url=f"{viewer.url}/issue/{cycle.dashboard}"
-                    if cycle.dashboard
-                    else None,
+                    dashboard_url=f"{viewer.url}/issue/{dashboard}" if dashboard else None,
                     nur=world.nur_path,
                     branches=updater_branches(world.nur_path),
                     state_db=state_db,
                     open_pulls=sum(1 for p in viewer.get("/pulls") if p.get("state") == "open"),
-                    snapshot=write_snapshot(
-                        viewer, options.root / "forge-snapshot", cycle.dashboard
-                    )
+                    snapshot=write_snapshot(viewer, options.root / "forge-snapshot", dashboard)
                     if options.once
                     else None,
                 )
@@ -562,7 +479,6 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
             return code
         finally:
             service.stop(_STOP_TIMEOUT)
-            stage.close()
             viewer.stop()
             close = getattr(lock, "close", None)
             if close is not None:
