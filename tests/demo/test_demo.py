@@ -269,3 +269,39 @@ def test_demo_refuses_a_directory_inside_a_git_checkout(tmp_path: Path) -> None:
     assert "inside the git checkout" in proc.stderr
     assert not (checkout / "world").exists()
     assert _git(["status", "--porcelain", "--untracked-files=all"], checkout) == ""
+
+
+@pytest.mark.nix
+@pytest.mark.slow
+def test_ctrl_c_during_the_cycle_stops_after_the_unit_in_progress(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    err = tmp_path / "stderr"
+    with err.open("w") as stderr:
+        proc = subprocess.Popen(
+            [*UPDATER, "demo", "--dir", str(root)],
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + CYCLE_TIMEOUT
+        while not re.search(r"PR #\d+ opened", err.read_text()):
+            assert proc.poll() is None, err.read_text()[-3000:]
+            assert time.monotonic() < deadline, "no PR opened"
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = err.read_text()
+    assert code == 0, text[-3000:]
+    assert "stopping: the unit in progress finishes first" in text
+    # It stopped between source groups: far fewer than the dozen a whole cycle handles.
+    assert len(re.findall(r"PR #\d+ opened", text)) < 6
+    assert _processes_of(str(root)) == []
+    nur = root / "world" / "nur"
+    _check_checkout_untouched(nur)
+    assert len(_git(["worktree", "list"], nur).splitlines()) == 1
