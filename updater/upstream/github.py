@@ -95,7 +95,7 @@ class GitHubSource:
         queries = list(dict.fromkeys(queries))
         if self.store is not None and self.api.token and self.api.mode == "auto":
             # Repositories already followed with REST ETags stay on them (a 304 is free too).
-            by_rest = [q for q in queries if self._has_etags(q)]
+            by_rest = self._with_etags(queries)
             skip = set(by_rest)
             results = await self._fetch_incremental(
                 [q for q in queries if q not in skip], GitHubMemory(self.store)
@@ -105,9 +105,10 @@ class GitHubSource:
         results = {}
         rest: list[GitHubQuery] = []
         graphql: list[GitHubQuery] = []
+        etagged = set(self._with_etags(queries)) if self.api.mode == "auto" else set()
         for q in queries:
             if self.api.mode == "rest" or (
-                self.api.mode == "auto" and (not self.api.token or self._has_etags(q))
+                self.api.mode == "auto" and (not self.api.token or q in etagged)
             ):
                 rest.append(q)
             else:
@@ -354,11 +355,13 @@ class GitHubSource:
             f"{base}/tags?per_page={self.api.tags}",
         ]
 
-    def _has_etags(self, q: GitHubQuery) -> bool:
-        if self.store is None:
-            return False
-        urls = self._rest_urls(q)
-        return len(self.store.get_etags(urls)) == len(urls)
+    def _with_etags(self, queries: list[GitHubQuery]) -> list[GitHubQuery]:
+        """The queries whose REST answers all have ETags kept in the store (one lookup)."""
+        if self.store is None or not queries:
+            return []
+        urls = {q: self._rest_urls(q) for q in queries}
+        known = self.store.get_etags([u for us in urls.values() for u in us])
+        return [q for q in queries if all(u in known for u in urls[q])]
 
     async def _get_cached(self, url: str) -> Any:
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}

@@ -9,6 +9,8 @@ from typing import Any
 from updater.upstream.model import COMMIT_RE
 
 # Git refuses far more than this; we only need to refuse what could hurt a .nix file or a log.
+# Whitespace and quotes have no place in a URL we keep (they could break out of a .nix string).
+_URL_BAD = re.compile(r"[\s\"'`\\]")
 _TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+@~\-/]{0,199}$")
 
 
@@ -40,7 +42,7 @@ def text(value: Any, limit: int = 20000) -> str:
 
 def url(value: Any) -> str | None:
     if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 2000:
-        if not any(c.isspace() or c in "\"'`\\" for c in value):
+        if not _URL_BAD.search(value):
             return value
     return None
 

@@ -27,6 +27,9 @@ class GitHubEventsApi:
         self.core = core
         self.api = api_url
         self.shapes = GitHubShapes(api_url)
+        # Events never change once recorded: each is rendered once (by id, and by whether its
+        # owner is an organization, which a test may declare later).
+        self._rendered: dict[tuple[int, bool], dict[str, Any]] = {}
 
     def register(self, r: Router) -> None:
         repo = f"/repos/{_NAME.format('owner')}/{_NAME.format('repo')}"
@@ -76,6 +79,13 @@ class GitHubEventsApi:
         }
 
     def event(self, e: ForgeEvent) -> dict[str, Any]:
+        key = (e.id, self.core.is_organization(e.repo[1]))
+        found = self._rendered.get(key)
+        if found is None:
+            found = self._rendered[key] = self._render(e)
+        return found
+
+    def _render(self, e: ForgeEvent) -> dict[str, Any]:
         _, owner, name = e.repo
         rid = stable_id("repo", owner, name)
         out: dict[str, Any] = {

@@ -194,15 +194,22 @@ class _Connection:
             window = window[-last:] if last else []
         self._items = items
         self._window = window
+        self._bounds = (start, end)
         self.totalCount = len(items)
-        self.pageInfo = {
+        self.nodes = [items[i] for i in window]
+
+    # Cursors are made only when a query asks for them.
+    def pageInfo(self, info: Any) -> dict[str, Any]:
+        window, (start, end) = self._window, self._bounds
+        return {
             "startCursor": _cursor(window[0]) if window else None,
             "endCursor": _cursor(window[-1]) if window else None,
             "hasNextPage": bool(window) and window[-1] < end - 1,
             "hasPreviousPage": bool(window) and window[0] > start,
         }
-        self.nodes = [items[i] for i in window]
-        self.edges = [{"cursor": _cursor(i), "node": items[i]} for i in window]
+
+    def edges(self, info: Any) -> list[dict[str, Any]]:
+        return [{"cursor": _cursor(i), "node": self._items[i]} for i in self._window]
 
 
 class _Actor:
@@ -219,10 +226,12 @@ class _Commit:
         self._repo = repo
         self._committed = committed
         self.oid = sha
-        self.id = node_id("Commit", sha)
         self.abbreviatedOid = sha[:7]
         self.url = self.commitUrl = f"https://github.com/{repo.nameWithOwner}/commit/{sha}"
         self.pushedDate = None
+
+    def id(self, info: Any) -> str:
+        return node_id("Commit", self.oid)
 
     def _info(self) -> CommitInfo:
         return self._repo.bare.commit(self.oid)
@@ -268,11 +277,13 @@ class _Tag:
 
 class _Ref:
     def __init__(self, repo: _Repository, ref: RefInfo, prefix: str) -> None:
-        self.id = node_id("Ref", f"{repo.nameWithOwner}/{ref.name}")
         self.name = ref.name.removeprefix(prefix)
         self.prefix = prefix
         self._repo = repo
         self._ref = ref
+
+    def id(self, info: Any) -> str:
+        return node_id("Ref", f"{self._repo.nameWithOwner}/{self._ref.name}")
 
     def target(self, info: Any) -> _Commit | _Tag:
         commit = _Commit(self._repo, self._ref.commit, self._ref.commit_date)
@@ -285,7 +296,6 @@ class _Release:
     def __init__(self, repo: _Repository, release: ForgeRelease, latest_id: int | None) -> None:
         self._repo = repo
         self._release = release
-        self.id = node_id("Release", release.id)
         self.databaseId = release.id
         self.name = release.name
         self.tagName = release.tag
@@ -297,6 +307,9 @@ class _Release:
         self.isDraft = release.draft
         self.isLatest = release.id == latest_id
         self.url = f"https://github.com/{repo.nameWithOwner}/releases/tag/{release.tag}"
+
+    def id(self, info: Any) -> str:
+        return node_id("Release", self._release.id)
 
     def tag(self, info: Any) -> _Ref | None:
         ref = self._repo.bare.ref(f"refs/tags/{self._release.tag}")

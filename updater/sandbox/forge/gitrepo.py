@@ -135,14 +135,15 @@ def ref_stamp(path: Path) -> tuple[Stamp, int]:
     """(inode, size, mtime) of HEAD, packed-refs and every loose ref; and the newest mtime."""
     entries: list[tuple[str, int, int, int]] = []
     newest = 0
+    root = str(path)
     for name in ("HEAD", "packed-refs"):
         try:
-            st = os.stat(path / name)
+            st = os.stat(os.path.join(root, name))
         except OSError:
             continue
         entries.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
         newest = max(newest, st.st_mtime_ns)
-    stack = [path / "refs"]
+    stack = [os.path.join(root, "refs")]
     while stack:
         try:
             it = os.scandir(stack.pop())
@@ -151,7 +152,7 @@ def ref_stamp(path: Path) -> tuple[Stamp, int]:
         with it:
             for entry in it:
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
+                    stack.append(entry.path)
                     continue
                 try:
                     st = entry.stat(follow_symlinks=False)
