@@ -215,6 +215,8 @@ def test_demo_serves_until_ctrl_c_then_stops_everything(tmp_path: Path) -> None:
             assert f'href="{viewer}/pull/{p["number"]}"'.encode() in page
         status, body = _get(f"{viewer}/pull/{pulls[0]['number']}")
         assert status == 200 and json.loads(body)["head"]["sha"] == pulls[0]["head"]["sha"]
+        # Read-only and limited to the NUR's pulls and issues: no way to the rest of the API.
+        assert _get(f"{viewer}/user")[0] == 404
         _check_checkout_untouched(nur)
         assert proc.poll() is None
         # The leftover check below can see the demo: its command line names the world.

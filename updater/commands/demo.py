@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from updater.context import AppContext
+from updater.errors import UpdaterError, UsageError
 
 
 @click.command("demo")
@@ -42,7 +43,10 @@ def command(ctx: AppContext, once: bool, directory: Path | None, listen: str) ->
     from updater.sandbox.demo import DemoOptions, check_directory, run_demo
     from updater.service.http import parse_listen
 
-    parse_listen(listen)
+    try:
+        parse_listen(listen)
+    except UpdaterError:
+        raise UsageError(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8080") from None
     # The demo tells its story on the terminal; the service's info lines come back with -v.
     configure_logging(ctx.verbosity - 1)
     if directory is None:

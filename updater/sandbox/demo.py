@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,11 +42,13 @@ from updater.upstream.tracking import Checked
 
 if TYPE_CHECKING:
     from updater.sandbox.world import World
+    from updater.service.app import Service
     from updater.state.store import StateStore
 
 _GIT_TIMEOUT = 30.0
 _HTTP_TIMEOUT = 10.0
 _STOP_TIMEOUT = 60.0
+_FORCED_STOP_TIMEOUT = 1.0
 _HINTS = 3  # `git log` hints printed; the rest are one `git branch` away
 
 
@@ -69,8 +72,6 @@ def check_directory(path: Path) -> Path:
 
 
 def _git_toplevel(path: Path) -> str | None:
-    import subprocess
-
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
         proc = subprocess.run(
@@ -83,7 +84,9 @@ def _git_toplevel(path: Path) -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
 
 
 def demo_config(forge_url: str, state_db: Path) -> Config:
@@ -239,6 +242,7 @@ class DemoCycle:
             return self.inner(request, cancel)
         finally:
             self.progress.end("upstreams checked", only="check")
+            self.progress.end()  # a stage that crashed may have left its spinner
 
 
 # -- the forge viewer -------------------------------------------------------------------------------
@@ -348,7 +352,8 @@ class WhereToLook:
         out.append(f"  pull requests    {self.pulls_url}  ({self.open_pulls} open, JSON)")
         out.append(f"  dashboard issue  {self.dashboard_url or '(not published)'}")
         if self.snapshot is not None:
-            out.append(f"  forge snapshot   {self.snapshot}/pulls.json, dashboard.json")
+            files = "pulls.json" + (", dashboard.json" if self.dashboard_url else "")
+            out.append(f"  forge snapshot   {self.snapshot}/  ({files})")
         out.append(f"  NUR checkout     {self.nur}")
         for branch in self.branches[:_HINTS]:
             out.append(f"                   git -C {self.nur} log --oneline -p main..{branch}")
@@ -398,6 +403,7 @@ def run_demo(options: DemoOptions, console: Console, out: Console) -> int:
     Exit code: 0 when the cycle ran (the fixture's deliberate failures are printed, not fatal);
     1 when it could not run or crashed; 130 when interrupted during the cycle with --once.
     """
+    from updater.sandbox.spec import UPSTREAMS
     from updater.sandbox.world import World
 
     root = options.root
@@ -407,12 +413,15 @@ def run_demo(options: DemoOptions, console: Console, out: Console) -> int:
         f"updater demo: the world lives in [bold]{root}[/]", highlight=False, soft_wrap=True
     )
     started = time.monotonic()
-    progress.phase("world", "starting the local forge, 16 upstreams and the sample NUR")
-    with World(root / "world") as world, process_environment(world.process_env()):
-        progress.end(
-            f"local world up: forge at {world.forge.url} ({time.monotonic() - started:.1f}s)"
-        )
-        code = _run_in_world(world, options, progress, out)
+    progress.phase("world", f"starting the local forge, {len(UPSTREAMS)} upstreams, the NUR")
+    try:
+        with World(root / "world") as world, process_environment(world.process_env()):
+            progress.end(
+                f"local world up: forge at {world.forge.url} ({time.monotonic() - started:.1f}s)"
+            )
+            code = _run_in_world(world, options, progress, out)
+    finally:
+        progress.end()
     console.print(f"updater demo: done in {time.monotonic() - started:.0f}s", highlight=False)
     return code
 
@@ -429,6 +438,7 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
     ctx = demo_context(world, state_db)
     host = options.listen.rpartition(":")[0] or "127.0.0.1"
     stop = threading.Event()
+    forced = False
     with StateStore.open(ctx.state_url) as store:
         viewer = ForgeViewer(world.forge.api_url, world.nur_repository, world.token, host).start()
         lock = run_lock(ctx.state_url, ctx.repo)
@@ -450,7 +460,7 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
             status_url = service.http.url
             progress.line("[green]\u2713[/]", f"status page (live): {status_url}/")
             with _signals(stop, service):
-                code = _cycle(service, stop, progress, store, options.once)
+                code = _cycle(service, stop, progress, store)
                 if code is None:
                     # Ctrl-C is how the long-running demo ends; with --once it cut the cycle short.
                     return 130 if options.once else 0
@@ -477,8 +487,12 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
                         pass
                     progress.phase("stop", "stopping the status page and the local world")
             return code
+        except KeyboardInterrupt:
+            # A second Ctrl-C: do not wait for the unit in progress any longer.
+            forced = True
+            raise
         finally:
-            service.stop(_STOP_TIMEOUT)
+            service.stop(_FORCED_STOP_TIMEOUT if forced else _STOP_TIMEOUT)
             viewer.stop()
             close = getattr(lock, "close", None)
             if close is not None:
@@ -487,7 +501,7 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
 
 
 def _cycle(
-    service: Any, stop: threading.Event, progress: DemoProgress, store: StateStore, once: bool
+    service: Service, stop: threading.Event, progress: DemoProgress, store: StateStore
 ) -> int | None:
     """Run the one cycle; its exit code, or None when Ctrl-C came first."""
     runner = service.runner
@@ -505,7 +519,7 @@ def _cycle(
         return 1
     report = result.report
     if report.status == "cancelled":
-        return None if once else 0
+        return None
     progress.line(
         "[bold]=[/]", f"cycle {report.status} in {report.duration:.0f}s: {report.summary()}"
     )
@@ -522,7 +536,7 @@ def _cycle(
 
 
 @contextmanager
-def _signals(stop: threading.Event, service: Any) -> Iterator[None]:
+def _signals(stop: threading.Event, service: Service) -> Iterator[None]:
     """Ctrl-C / SIGTERM: stop after the unit in progress; a second Ctrl-C stops waiting."""
 
     def handle(signum: int, _frame: FrameType | None) -> None:
