@@ -180,7 +180,14 @@ class ProgressStage:
     def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
         self.progress.end("upstreams checked", only="check")
         label = _label(checked)
-        self.progress.phase("update", f"{label}: updating with Nix, then push + PR")
+        # Short: a spinner line that wraps on a narrow terminal leaves its tail behind.
+        packages = checked.tracked.packages
+        short = (
+            packages[0] + (f" +{len(packages) - 1}" if len(packages) > 1 else "")
+            if packages
+            else checked.tracked.group
+        )
+        self.progress.phase("update", f"{short}: updating (Nix, push, PR)")
         try:
             outcome = self.inner(checked, cancel)
         except UpdaterError as exc:
