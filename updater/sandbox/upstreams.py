@@ -54,6 +54,7 @@ class ReleaseRegistry(Protocol):
         prerelease: bool = False,
         draft: bool = False,
         published_at: datetime | None = None,
+        created_at: datetime | None = None,
     ) -> object: ...
 
     def add_asset(
@@ -236,6 +237,7 @@ class Upstream:
                 prerelease=step.prerelease,
                 draft=step.draft,
                 published_at=commit.date,
+                created_at=commit.date,
             )
         for asset in s.assets:
             name = asset.name.format(version=step.version, tag=step.tag)

@@ -16,14 +16,12 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from updater.errors import GitError
 from updater.sandbox import nar
 from updater.sandbox.forge import LocalForge
-from updater.sandbox.forge.state import ForgeRelease
 from updater.sandbox.spec import UPSTREAMS, UpstreamSpec
 from updater.sandbox.upstreams import Upstream, commit_block, fast_import, init_bare
 
@@ -62,51 +60,6 @@ def _git(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> st
         lines = proc.stderr.strip().splitlines()
         raise GitError(f"git {args[0]} failed in {cwd}: {lines[-1] if lines else proc.returncode}")
     return proc.stdout
-
-
-class _ReleaseWriter:
-    """Records release records straight into the forge's state.
-
-    LocalForge.add_release asks git for the tagged commit's date (a few processes per tag); the
-    world already knows that date, and a few dozen tags would cost it its two-second start.
-    """
-
-    def __init__(self, forge: LocalForge) -> None:
-        self._forge = forge
-
-    def add_release(
-        self,
-        host: str,
-        owner: str,
-        repo: str,
-        tag: str,
-        *,
-        name: str | None = None,
-        body: str = "",
-        prerelease: bool = False,
-        draft: bool = False,
-        published_at: datetime | None = None,
-    ) -> ForgeRelease:
-        when = published_at or datetime.now(UTC)
-        release = ForgeRelease(
-            id=self._forge.state.next_id(),
-            host=host,
-            owner=owner,
-            repo=repo,
-            tag=tag,
-            name=name if name is not None else tag,
-            body=body,
-            prerelease=prerelease,
-            draft=draft,
-            created_at=when,
-            published_at=None if draft else when,
-            target_commitish="main",
-        )
-        self._forge.state.add_release(release)
-        return release
-
-    def add_asset(self, host: str, owner: str, repo: str, tag: str, name: str, data: bytes) -> str:
-        return self._forge.add_asset(host, owner, repo, tag, name, data)
 
 
 def _reachable_by_others(path: Path) -> bool:
@@ -190,10 +143,7 @@ class World:
         self._gitconfig = path
 
     def _create_upstreams(self, forge: LocalForge) -> None:
-        writer = _ReleaseWriter(forge)
-        handles = [
-            Upstream(s, forge.repo_path(s.host, s.owner, s.repo), writer) for s in self.specs
-        ]
+        handles = [Upstream(s, forge.repo_path(s.host, s.owner, s.repo), forge) for s in self.specs]
         with ThreadPoolExecutor(max_workers=8) as pool:
             for _ in pool.map(Upstream.create, handles):
                 pass

@@ -196,11 +196,19 @@ class LocalForge:
         prerelease: bool = False,
         draft: bool = False,
         published_at: datetime | None = None,
+        created_at: datetime | None = None,
     ) -> ForgeRelease:
-        """A release of `tag`; created_at is the tagged commit's date, as GitHub orders by it."""
+        """A release of `tag`; created_at is the tagged commit's date, as GitHub orders by it.
+
+        A caller that knows that date (the world's upstreams wrote the commit) passes it, and the
+        forge asks git nothing.
+        """
         bare = self._core.bare(host, owner, repo)
-        sha = bare.resolve_commit(f"refs/tags/{tag}") if bare else None
-        created = bare.commit(sha).committer.date if bare and sha else (published_at or utcnow())
+        created = created_at
+        if created is None:
+            sha = bare.resolve_commit(f"refs/tags/{tag}") if bare else None
+            created = bare.commit(sha).committer.date if bare and sha else published_at
+        created = created or utcnow()
         published = None if draft else (published_at or utcnow())
         release = ForgeRelease(
             id=self._core.state.next_id(),
