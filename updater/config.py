@@ -51,6 +51,11 @@ class GitHubConfig(_Section):
     server_url: str | None = None
     app_id: int | None = None
     app_installation_id: int | None = None
+    # How upstream GitHub repositories are queried: "auto" (event feeds, then GraphQL for what
+    # changed; REST with ETags without a token), or only "graphql" or only "rest".
+    query_mode: Literal["auto", "graphql", "rest"] = "auto"
+    # Event feeds may lag; a repository snapshot older than this is queried again regardless.
+    full_refresh_hours: Annotated[float, Field(gt=0)] = 6.0
 
 
 class ForgeConfig(_Section):

@@ -144,3 +144,22 @@ def test_cli_reports_config_error_and_exits_2(tmp_path: Path) -> None:
     assert lines == [
         f"updater: error: {path}: policy.min_age_days: expected an integer (got 'soon')"
     ]
+
+
+def test_github_query_settings_reach_the_upstream_client() -> None:
+    from datetime import timedelta
+
+    from updater.context import AppContext
+    from updater.upstream.connect import endpoints_of
+
+    config = Config.model_validate({"github": {"query_mode": "rest", "full_refresh_hours": 2}})
+    ctx = AppContext(
+        repo=ROOT,
+        config=config,
+        config_path=None,
+        secrets=Secrets(),
+        endpoints=Endpoints.resolve(config, {}),
+    )
+    api = endpoints_of(ctx).github
+    assert api.mode == "rest"
+    assert api.full_refresh == timedelta(hours=2)

@@ -5,6 +5,7 @@ One place for `updater check`, the engine's target search and the service's cycl
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from updater.context import AppContext
@@ -17,6 +18,8 @@ def endpoints_of(ctx: AppContext) -> Endpoints:
         api_url=ctx.endpoints.api_url,
         graphql_url=ctx.endpoints.graphql_url,
         token=ctx.secrets.github_token,
+        mode=ctx.config.github.query_mode,
+        full_refresh=timedelta(hours=ctx.config.github.full_refresh_hours),
     )
     apis = {domain: f.api_url.rstrip("/") for domain, f in ctx.config.forges.items() if f.api_url}
     return Endpoints(github=github, api_urls=apis)
