@@ -1,70 +1,34 @@
-"""Forgejo, Gitea and Codeberg: API v1 releases, tags and branch heads."""
+"""Forgejo, Gitea and Codeberg: API v1 releases and tags."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote
 
-from updater.state.store import StateStore
-from updater.upstream import cached, parse
-from updater.upstream.http import HttpClient
-from updater.upstream.model import SourceSpec, UpstreamRelease, UpstreamSnapshot
+from updater.upstream import parse
+from updater.upstream.model import SourceSpec, UpstreamRelease
+from updater.upstream.rest_forge import RestForgeSource
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+class ForgejoSource(RestForgeSource):
+    def _urls(self, source: SourceSpec) -> tuple[str, str]:
+        base = f"{self.api}/repos/{quote(source.owner, safe='@')}/{quote(source.repo, safe='')}"
+        return f"{base}/releases?limit={self.limit}", f"{base}/tags?limit={self.limit}"
 
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-class ForgejoSource:
-    def __init__(
-        self, http: HttpClient, api_url: str, store: StateStore | None = None, limit: int = 30
-    ) -> None:
-        self.http = http
-        self.api = api_url.rstrip("/")
-        self.store = store
-        self.limit = limit
-
-    def _base(self, s: SourceSpec) -> str:
-        return f"{self.api}/repos/{quote(s.owner, safe='@')}/{quote(s.repo, safe='')}"
-
-    async def releases(self, source: SourceSpec) -> UpstreamSnapshot:
-        base = self._base(source)
-        rel_raw, tag_raw = await asyncio.gather(
-            cached.get_json(self.http, f"{base}/releases?limit={self.limit}", self.store),
-            cached.get_json(self.http, f"{base}/tags?limit={self.limit}", self.store),
+    def _release(self, tag: str, release: dict[str, Any]) -> UpstreamRelease:
+        return UpstreamRelease(
+            tag=tag,
+            date=parse.date(release.get("published_at")) or parse.date(release.get("created_at")),
+            prerelease=parse.flag(release.get("prerelease")),
+            draft=parse.flag(release.get("draft")),
+            notes=parse.text(release.get("body")),
+            url=parse.url(release.get("html_url")),
         )
-        releases = []
-        for r in _list(rel_raw):
-            r = _obj(r)
-            if (tag := parse.tag_name(r.get("tag_name"))) is None:
-                continue
-            releases.append(
-                UpstreamRelease(
-                    tag=tag,
-                    date=parse.date(r.get("published_at")) or parse.date(r.get("created_at")),
-                    prerelease=parse.flag(r.get("prerelease")),
-                    draft=parse.flag(r.get("draft")),
-                    notes=parse.text(r.get("body")),
-                    url=parse.url(r.get("html_url")),
-                )
-            )
-        tags = []
-        for t in _list(tag_raw):
-            t = _obj(t)
-            if (name := parse.tag_name(t.get("name"))) is None:
-                continue
-            c = _obj(t.get("commit"))
-            tags.append(
-                UpstreamRelease(
-                    tag=name,
-                    commit=parse.commit(c.get("sha")),
-                    date=parse.date(c.get("created")),
-                    is_release=False,
-                )
-            )
-        return UpstreamSnapshot(source=source, releases=tuple(releases), tags=tuple(tags))
+
+    def _tag(self, name: str, commit: dict[str, Any]) -> UpstreamRelease:
+        return UpstreamRelease(
+            tag=name,
+            commit=parse.commit(commit.get("sha")),
+            date=parse.date(commit.get("created")),
+            is_release=False,
+        )

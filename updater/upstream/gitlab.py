@@ -1,71 +1,38 @@
-"""GitLab: API v4 releases, tags and branch heads of a project addressed as owner/repo."""
+"""GitLab: API v4 releases and tags of a project addressed as owner/repo."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote
 
-from updater.state.store import StateStore
-from updater.upstream import cached, parse
-from updater.upstream.http import HttpClient
-from updater.upstream.model import SourceSpec, UpstreamRelease, UpstreamSnapshot
+from updater.upstream import parse
+from updater.upstream.model import SourceSpec, UpstreamRelease
+from updater.upstream.rest_forge import RestForgeSource
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-class GitLabSource:
-    def __init__(
-        self, http: HttpClient, api_url: str, store: StateStore | None = None, limit: int = 30
-    ) -> None:
-        self.http = http
-        self.api = api_url.rstrip("/")
-        self.store = store
-        self.limit = limit
-
-    def _base(self, s: SourceSpec) -> str:
-        return f"{self.api}/projects/{quote(f'{s.owner}/{s.repo}', safe='')}"
-
-    async def releases(self, source: SourceSpec) -> UpstreamSnapshot:
-        base = self._base(source)
-        rel_raw, tag_raw = await asyncio.gather(
-            cached.get_json(self.http, f"{base}/releases?per_page={self.limit}", self.store),
-            cached.get_json(self.http, f"{base}/repository/tags?per_page={self.limit}", self.store),
+class GitLabSource(RestForgeSource):
+    def _urls(self, source: SourceSpec) -> tuple[str, str]:
+        base = f"{self.api}/projects/{quote(f'{source.owner}/{source.repo}', safe='')}"
+        return (
+            f"{base}/releases?per_page={self.limit}",
+            f"{base}/repository/tags?per_page={self.limit}",
         )
-        releases = []
-        for r in _list(rel_raw):
-            r = _obj(r)
-            if (tag := parse.tag_name(r.get("tag_name"))) is None:
-                continue
-            releases.append(
-                UpstreamRelease(
-                    tag=tag,
-                    commit=parse.commit(_obj(r.get("commit")).get("id")),
-                    date=parse.date(r.get("released_at")) or parse.date(r.get("created_at")),
-                    # An upcoming release (released_at in the future) is not out yet.
-                    draft=parse.flag(r.get("upcoming_release")),
-                    notes=parse.text(r.get("description")),
-                    url=parse.url(_obj(r.get("_links")).get("self")),
-                )
-            )
-        tags = []
-        for t in _list(tag_raw):
-            t = _obj(t)
-            if (name := parse.tag_name(t.get("name"))) is None:
-                continue
-            c = _obj(t.get("commit"))
-            tags.append(
-                UpstreamRelease(
-                    tag=name,
-                    commit=parse.commit(c.get("id")),
-                    date=parse.date(c.get("committed_date")),
-                    is_release=False,
-                )
-            )
-        return UpstreamSnapshot(source=source, releases=tuple(releases), tags=tuple(tags))
+
+    def _release(self, tag: str, release: dict[str, Any]) -> UpstreamRelease:
+        return UpstreamRelease(
+            tag=tag,
+            commit=parse.commit(parse.obj(release.get("commit")).get("id")),
+            date=parse.date(release.get("released_at")) or parse.date(release.get("created_at")),
+            # An upcoming release (released_at in the future) is not out yet.
+            draft=parse.flag(release.get("upcoming_release")),
+            notes=parse.text(release.get("description")),
+            url=parse.url(parse.obj(release.get("_links")).get("self")),
+        )
+
+    def _tag(self, name: str, commit: dict[str, Any]) -> UpstreamRelease:
+        return UpstreamRelease(
+            tag=name,
+            commit=parse.commit(commit.get("id")),
+            date=parse.date(commit.get("committed_date")),
+            is_release=False,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,24 @@ from updater.upstream.model import COMMIT_RE
 # Whitespace and quotes have no place in a URL we keep (they could break out of a .nix string).
 _URL_BAD = re.compile(r"[\s\"'`\\]")
 _TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+@~\-/]{0,199}$")
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one when upstream sent something else."""
+    return value if isinstance(value, dict) else {}
+
+
+def objects(value: Any) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON list; anything else in or instead of the list is skipped."""
+    if isinstance(value, list):
+        yield from (item for item in value if isinstance(item, dict))
+
+
+def tagged(value: Any, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of a JSON list whose `key` holds a usable tag name, with that name."""
+    for item in objects(value):
+        if (name := tag_name(item.get(key))) is not None:
+            yield name, item
 
 
 def tag_name(value: Any) -> str | None:
