@@ -3,14 +3,15 @@ verification and the per-platform hashes left alone.
 
 The PR's name is the tail of the engine's branch (`updater/<name>`), so the branch the engine
 created locally and the one pushed and found again on the forge are the same. Links to the
-release page and the compare view are built only for forges whose URL shapes are known; the
-body layer validates every URL again before rendering it.
+release page and the compare view are built only for forges whose URL shapes are known (the
+upstream's own release page is preferred when it lies in the source's repository); the body
+layer validates every URL again before rendering it, and sanitises the release notes.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from updater.config import Config
 from updater.engine.result import UpdateResult
@@ -56,6 +57,28 @@ def _ref(value: str | None) -> str | None:
     return quote(value, safe="/") if value and _REF.match(value) else None
 
 
+def _upstream_page(url: str | None, host: str, path: str) -> str | None:
+    """The release page the upstream named, when it is an https page of the source's own
+    repository (a hostile upstream could name any site; then the link is built instead)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    prefix = f"/{path.strip('/').lower()}/"
+    if (
+        parts.scheme != "https"
+        or (parts.hostname or "").lower() != host.lower()
+        or port is not None
+        or parts.username is not None
+        or not parts.path.lower().startswith(prefix)
+    ):
+        return None
+    return url
+
+
 def release_links(result: UpdateResult, config: Config) -> ReleaseLinks:
     group = group_of(result.unit)
     host, _, path = group.partition("/")
@@ -64,9 +87,9 @@ def release_links(result: UpdateResult, config: Config) -> ReleaseLinks:
         return ReleaseLinks()
     base = f"https://{group}"
     sep = "/-" if kind == "gitlab" else ""
-    release = None
+    release = _upstream_page(result.release_url, host, path)
     tag = _ref(result.tag)
-    if tag is not None:
+    if release is None and tag is not None:
         release = (
             f"{base}{sep}/releases/{tag}" if kind == "gitlab" else f"{base}/releases/tag/{tag}"
         )
@@ -112,7 +135,7 @@ def proposal_of(result: UpdateResult, name: str, config: Config) -> ProposedUpda
             for c in result.changes
         ),
         links=release_links(result, config),
-        release_notes=None,
+        release_notes=result.release_notes,
         verification=tuple(steps),
         unrefreshed=tuple(
             UnrefreshedHash(h.location.file, h.location.line, h.system or "?", h.reason)

@@ -44,6 +44,9 @@ class UpdateResult:
     new: str | None = None
     tag: str | None = None
     commit_rev: str | None = None  # the upstream commit moved to
+    # The upstream release moved to, as the upstream wrote it (hostile: rendered by forge/body.py).
+    release_notes: str | None = None
+    release_url: str | None = None
     changes: tuple[PinChange, ...] = ()
     not_refreshed: tuple[HashLeft, ...] = ()
     verified: bool = False

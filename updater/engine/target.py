@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from updater.upstream.model import COMMIT_RE
+from updater.upstream.model import COMMIT_RE, UpstreamRelease
 from updater.version.policy import Decision
 
 
@@ -16,12 +16,16 @@ class Target:
     `version` is what version literals become (a release version, or in branch mode the
     placeholder in the style the file already uses). `tag` is set for a release, `commit`
     whenever the commit is known; a commit pin needs it, a tag pin needs `tag`.
+    `release_notes` and `release_url` are the upstream release's text and page, as the
+    upstream gave them: hostile, sanitised where they are rendered (forge/body.py).
     """
 
     version: str
     tag: str | None = None
     commit: str | None = None
     date: datetime | None = None
+    release_notes: str | None = None
+    release_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.commit is not None and not COMMIT_RE.match(self.commit):
@@ -43,6 +47,26 @@ class Target:
             return None
         if mode == "branch":
             return cls(version=decision.latest, commit=decision.rev, date=decision.date)
+        return cls.of_release(
+            decision.latest, decision.rev, decision.commit, decision.date, decision.release
+        )
+
+    @classmethod
+    def of_release(
+        cls,
+        version: str,
+        tag: str,
+        commit: str | None,
+        date: datetime | None,
+        release: UpstreamRelease | None,
+    ) -> Target:
+        """A release target; the notes and page come along when the upstream has a release
+        object for the tag (a bare tag has neither)."""
         return cls(
-            version=decision.latest, tag=decision.rev, commit=decision.commit, date=decision.date
+            version=version,
+            tag=tag,
+            commit=commit,
+            date=date,
+            release_notes=(release.notes or None) if release is not None else None,
+            release_url=release.url if release is not None else None,
         )

@@ -43,7 +43,7 @@ def _release_for(snapshot: UpstreamSnapshot, version: str, tracked: Tracked) -> 
         if rel.draft:
             continue
         if rel.tag == version or version_of_tag(rel.tag, tracked.policy) == version:
-            return Target(version=version, tag=rel.tag, commit=rel.commit, date=rel.date)
+            return Target.of_release(version, rel.tag, rel.commit, rel.date, rel)
     return None
 
 
