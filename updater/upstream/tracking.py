@@ -17,6 +17,7 @@ from updater.config import Config, PackageConfig
 from updater.errors import ConfigError, RateLimitedError, UpstreamError
 from updater.nixfile.model import Pin, PinKind, ScanResult, SourceGroup
 from updater.state.store import CheckRecord, SkippedRecord, StateStore
+from updater.upstream import assets
 from updater.upstream.http import HttpClient
 from updater.upstream.model import COMMIT_RE, SourceKind, SourceSpec
 from updater.upstream.registry import Endpoints, SourceRequest, fetch_all
@@ -115,21 +116,49 @@ def _parse_override(text: str, origin: str) -> SourceSpec:
     return SourceSpec(kind, domain, owner, repo, f"https://{domain}/{owner}/{repo}").validate()
 
 
+# Forges by host when neither the config's [forges] nor the fetcher names one.
+_FORGE_OF_HOST = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "forgejo"}
+# Which forge kinds serve release downloads in each URL shape (assets.ReleaseAsset.shape).
+_ASSET_KINDS: dict[str, frozenset[SourceKind]] = {
+    "releases": frozenset({"github", "forgejo", "gitea"}),
+    "gitlab": frozenset({"gitlab"}),
+}
+
+
+def _asset_source(group: SourceGroup, src: Pin, config: Config) -> SourceSpec | None:
+    """The repository whose releases a pinned release-download URL follows.
+
+    The URL is read as it resolves (`v${version}` filled in), so the tag in it is the current
+    release's; the version literal moves and the URL follows by interpolation. A host whose
+    forge is unknown is still followed through its git tags (kind `release-asset`).
+    """
+    urls = [src.value] + [p.resolved or p.value for p in group.pins_of(PinKind.URL)]
+    asset = next((a for a in map(assets.release_asset_of, urls) if a is not None), None)
+    if asset is None:
+        return None
+    forge = (
+        config.forges[asset.domain].type
+        if asset.domain in config.forges
+        else _FORGE_OF_HOST.get(asset.domain, group.forge if group.domain == asset.domain else None)
+    )
+    kind = _KINDS.get(forge or "")
+    if kind is None or kind not in _ASSET_KINDS[asset.shape]:
+        kind = "release-asset"
+    base = f"https://{asset.domain}/{asset.owner}/{asset.repo}"
+    try:
+        if kind == "github" and asset.domain == "github.com":
+            return SourceSpec.github(asset.owner, asset.repo).validate()
+        return SourceSpec(kind, asset.domain, asset.owner, asset.repo, base).validate()
+    except UpstreamError:
+        return None
+
+
 def _source_of(group: SourceGroup, src: Pin | None, config: Config) -> SourceSpec | None:
     forge, domain, owner, repo, url = group.forge, group.domain, group.owner, group.repo, group.url
     if domain and domain in config.forges:
         forge = config.forges[domain].type
-    if src is not None and src.fetcher in ("fetchurl", "fetchzip", "fetchTarball") and url:
-        if domain and owner and repo and "/releases/download/" in url:
-            return SourceSpec(
-                "release-asset",
-                domain,
-                owner,
-                repo,
-                f"https://{domain}/{owner}/{repo}",
-                asset_url=url,
-            )
-        return None
+    if src is not None and src.fetcher in ("fetchurl", "fetchzip", "fetchTarball"):
+        return _asset_source(group, src, config)
     if forge is None or forge not in _KINDS or not domain or not owner or not repo:
         if forge == "git" and url and owner and repo and domain:
             return SourceSpec("git", domain, owner, repo, url)
