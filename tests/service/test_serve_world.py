@@ -5,6 +5,7 @@ and SIGTERM in the middle of a full run leaves the repository and the state cons
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -53,6 +54,18 @@ def _git(w: World, *args: str) -> str:
     ).stdout  # fmt: skip
 
 
+def _issues(w: World) -> list[dict[str, Any]]:
+    token = w.env["GITHUB_TOKEN"]
+    status, _h, body = http(
+        "GET",
+        f"{w.forge.api_url}/repos/nur-owner/nur/issues?state=all",
+        {"Authorization": f"token {token}"},
+    )
+    assert status == 200
+    issues: list[dict[str, Any]] = json.loads(body)
+    return [i for i in issues if "pull_request" not in i]
+
+
 def _pulls(w: World) -> list[dict[str, Any]]:
     token = w.env["GITHUB_TOKEN"]
     status, _h, body = http(
@@ -96,6 +109,11 @@ def test_serve_opens_prs_reports_them_and_stops_consistently(world: World, tmp_p
         assert pull["state"] == "open"
         assert pull["head"]["ref"].startswith("updater/")
         assert "skyview" in pull["title"] and "->" in pull["title"]
+
+        # One dashboard issue; `serve` runs on its schedule, so it names the next run (the cron).
+        boards = [i for i in _issues(world) if "<!-- updater-dashboard -->" in (i["body"] or "")]
+        assert len(boards) == 1, boards
+        assert re.search(r"Next run: \d{4}-01-01 00:00 UTC\.", boards[0]["body"])
 
         metrics = http("GET", f"{base}/metrics")[2].decode()
         assert 'updater_updates_total{result="pr-opened"} 1.0' in metrics

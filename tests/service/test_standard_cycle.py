@@ -16,7 +16,7 @@ from updater.config import Config, Endpoints, Secrets
 from updater.context import AppContext
 from updater.errors import NixError
 from updater.sandbox.forge.local_forge import LocalForge
-from updater.service.cycle import CancelToken, CycleRequest
+from updater.service.cycle import CancelToken, CycleRequest, CycleScope
 from updater.service.shard import Shard, bucket
 from updater.service.standard_cycle import StandardCycle, UpdateOutcome
 from updater.service.status import package_rows
@@ -112,3 +112,53 @@ def test_shard_takes_only_its_groups(world: SmallWorld, tmp_path: Path) -> None:
             seen |= tracked
             assert all(bucket(g, 2) == i - 1 for g in tracked)
         assert seen == groups
+
+
+class Session:
+    def __init__(self, log: list[str], scheduled: bool) -> None:
+        self.log = log
+        self.scheduled = scheduled
+        log.append("open")
+
+    def close(self) -> None:
+        self.log.append("close")
+
+
+class SessionStage(Stage):
+    """A stage that keeps one session per cycle, as the engine stage keeps its Delivery."""
+
+    def __init__(self, fail: str | None = None, cancel_after: int | None = None) -> None:
+        super().__init__(fail, cancel_after)
+        self.log: list[str] = []
+        self.scheduled: list[bool] = []
+
+    def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
+        assert isinstance(cancel, CycleScope)
+        session = cancel.session(self, lambda: Session(self.log, cancel.scheduled))
+        self.scheduled.append(session.scheduled)
+        self.log.append("group")
+        return super().__call__(checked, cancel)
+
+
+@pytest.mark.parametrize(
+    ("stage", "request_", "status"),
+    [
+        (SessionStage(), CycleRequest("schedule", scheduled=True), "ok"),
+        (SessionStage(fail="acme-tool"), CycleRequest("http"), "failed"),
+        (SessionStage(cancel_after=1), CycleRequest("once"), "cancelled"),
+    ],
+    ids=["ok", "a-group-failed", "cancelled"],
+)
+def test_stage_session_lives_for_the_cycle_and_closes_at_its_end(
+    world: SmallWorld, tmp_path: Path, stage: SessionStage, request_: CycleRequest, status: str
+) -> None:
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        cycle = StandardCycle(_ctx(world), store, Shard(), stage)
+        assert cycle(request_, CancelToken()).status == status
+        groups = len(stage.calls)
+        assert stage.log == ["open"] + ["group"] * groups + ["close"]
+        assert stage.scheduled == [request_.scheduled] * groups
+        # The next cycle has a session of its own.
+        stage.log.clear()
+        cycle(CycleRequest("http", "acme-cli"), CancelToken())
+        assert stage.log == ["open", "group", "close"]

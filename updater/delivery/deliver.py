@@ -16,6 +16,10 @@ Use (one Delivery per run):
         delivery.sync()                                    # before the engine runs
         results = run_updates(delivery.engine_context(), options, console=err)
         report = delivery.deliver(results, complete=not options.packages)
+
+A service cycle runs the engine once per source group and keeps one Delivery for the whole
+cycle: `sync()` once, `deliver_results(results)` after each group (no dashboard), then
+`publish_dashboard(next_run)` once at the end.
 """
 
 from __future__ import annotations
@@ -96,6 +100,9 @@ class Delivery:
         self.dry_run = client.dry_run
         self._owns_store = owns_store
         self._synced: SyncReport | None = None
+        self._budget_seeded = False
+        # What this Delivery delivered, by unit: a dry run's dashboard shows it (nothing stored).
+        self._fresh: dict[str, UnitOutcome] = {}
 
     @classmethod
     def open(
@@ -158,10 +165,23 @@ class Delivery:
         next_run: datetime | None = None,
     ) -> DeliveryReport:
         """Push, open/update PRs, record, publish the dashboard. `complete`: the run covered
-        every unit (`--all`), so units missing from `results` are forgotten."""
+        every unit (`--all`), so units missing from `results` are forgotten. The dashboard's next
+        run is `next_run`, else when the configured schedule fires next."""
+        report = self.deliver_results(results, complete=complete)
+        number = self.publish_dashboard(next_run or next_run_of(self.ctx.config.schedule))
+        return replace(report, dashboard=number, intents=self.client.intents)
+
+    def deliver_results(
+        self, results: Sequence[UpdateResult], *, complete: bool = False
+    ) -> DeliveryReport:
+        """`deliver` without the dashboard, for a caller that delivers in several parts and
+        publishes the dashboard once after the last (`publish_dashboard`)."""
         if self._synced is None:
             self.sync()
-        self.pulls.seed_budget()
+        if not self._budget_seeded:
+            # Once per Delivery: afterwards the budget counts the PRs it opens and closes itself.
+            self.pulls.seed_budget()
+            self._budget_seeded = True
         done: list[UnitDelivery] = []
         limited: str | None = None
         for result in results:
@@ -176,18 +196,14 @@ class Delivery:
             except UpdaterError as exc:
                 _log.warning("delivery failed", unit=result.unit, error=str(exc))
                 done.append(UnitDelivery(result.unit, None, result.outcome.value, error=str(exc)))
+        outcomes = [self._outcome(r, d) for r, d in zip(results, done, strict=True)]
         if not self.dry_run:
-            save_outcomes(
-                self.store,
-                [self._outcome(r, d) for r, d in zip(results, done, strict=True)],
-                prune_others=complete,
-            )
-        number = self._dashboard(results, done, next_run)
+            save_outcomes(self.store, outcomes, prune_others=complete)
+        self._fresh.update((o.unit, o) for o in outcomes)
         synced = self._synced
         return DeliveryReport(
             units=tuple(done),
             dry_run=self.dry_run,
-            dashboard=number,
             declined_now=synced.declined if synced else (),
             deleted_branches=synced.deleted_branches if synced else (),
             intents=self.client.intents,
@@ -306,24 +322,22 @@ class Delivery:
             pull=done.pull,
         )
 
-    def _dashboard(
-        self,
-        results: Sequence[UpdateResult],
-        done: Sequence[UnitDelivery],
-        next_run: datetime | None,
-    ) -> int | None:
+    def publish_dashboard(self, next_run: datetime | None) -> int | None:
+        """Create or update the dashboard issue from the store; its number (None when disabled,
+        or not published: the failure is logged, the run's outcome stands). `next_run`: when the
+        next run is scheduled, None when none is."""
         if not self.client.settings.dashboard:
             return None
         outcomes = unit_outcomes(self.store)
         if self.dry_run:
             # Nothing was stored: show what this run found beside what the store knew.
-            fresh = {r.unit: self._outcome(r, d) for r, d in zip(results, done, strict=True)}
+            fresh = dict(self._fresh)
             outcomes = [fresh.pop(o.unit, o) for o in outcomes] + list(fresh.values())
         data = dashboard_data(
             outcomes,
             pull_records(self.store, "open"),
             declined_records(self.store),
-            next_run=next_run or next_run_of(self.ctx.config.schedule),
+            next_run=next_run,
             now=datetime.now(UTC),
         )
         repository = self.client.repository

@@ -113,7 +113,9 @@ class Service:
         return name in self._known()
 
     def trigger(self, package: str | None) -> Submitted:
-        return self.runner.submit(CycleRequest("http", package))
+        return self.runner.submit(
+            CycleRequest("http", package, scheduled=self._trigger is not None)
+        )
 
     def _known(self) -> frozenset[str]:
         with self._packages_lock:
@@ -153,7 +155,7 @@ class Service:
         )
 
     def _scheduled(self) -> None:
-        self.runner.submit(CycleRequest("schedule"))
+        self.runner.submit(CycleRequest("schedule", scheduled=True))
 
     def stop(self, timeout: float | None = None) -> bool:
         """Idempotent; True when the run in progress (if any) ended within `timeout`."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar, cast
 
 from updater.errors import UsageError
 
@@ -46,12 +46,65 @@ class CancelToken:
         return self._event.wait(timeout)
 
 
+class CycleSession(Protocol):
+    """Something an update stage keeps open for one cycle (e.g. one forge connection)."""
+
+    def close(self) -> None: ...
+
+
+SessionT = TypeVar("SessionT", bound=CycleSession)
+
+
+class CycleScope(CancelToken):
+    """One cycle's cancel token, and the sessions its update stages keep for that cycle.
+
+    It shares the service's cancel event, so it is the token: the standard cycle hands it to the
+    update stage in place of the service's token, and wrappers around a stage (the demo's
+    progress lines) pass it on untouched. A stage that works better once per cycle than once
+    per source group opens its session through `session()` at the first group; the cycle closes
+    every session at its end, also when cancelled or after a failed group.
+    """
+
+    def __init__(self, token: CancelToken, *, scheduled: bool = False) -> None:
+        super().__init__()
+        self._event = token._event
+        # Whether a schedule runs this service's cycles (what a stage may say about the next).
+        self.scheduled = scheduled
+        self._sessions: dict[int, tuple[object, CycleSession]] = {}
+
+    def session(self, owner: object, open_session: Callable[[], SessionT]) -> SessionT:
+        """`owner`'s session of this cycle: opened by `open_session` on first use (when that
+        raises, nothing is kept and the next call tries again), the same object afterwards."""
+        held = self._sessions.get(id(owner))
+        if held is None:
+            # The owner is kept beside its session so its id stays its own until the end.
+            held = (owner, open_session())
+            self._sessions[id(owner)] = held
+        return cast(SessionT, held[1])
+
+    def close(self) -> None:
+        """Close every session, the last opened first; one that fails does not keep the others
+        open, and the first failure is raised once all are closed."""
+        failure: Exception | None = None
+        while self._sessions:
+            _key, (_owner, session) = self._sessions.popitem()
+            try:
+                session.close()
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+
 @dataclass(frozen=True)
 class CycleRequest:
     """Run everything (package None) or the source group feeding one package."""
 
     trigger: Trigger
     package: str | None = None
+    # A schedule runs this service's cycles (`updater serve` without --once), so the next run
+    # is known; the demo and --once schedule nothing, and the dashboard must not claim one.
+    scheduled: bool = False
 
     def __post_init__(self) -> None:
         if self.package is not None and not PACKAGE_NAME_RE.match(self.package):

@@ -5,16 +5,54 @@ One engine call per source group, so the service can stop between groups on shut
 engine has no cancel hook inside a run; a unit in progress always finishes in its worktree).
 The engine commits on a local branch `updater/<name>`; delivery pushes it and opens or updates
 the PR, when PRs are enabled and the repository on the forge is known.
+
+Delivery is per cycle, not per group: the first group of a cycle opens one `Delivery` and syncs
+it with the forge (declined versions, merged branches), every group delivers its results
+through it, and the dashboard is published once when the cycle closes its scope (`CycleScope`,
+also after a cancel or a failed group). Called outside a cycle (a plain cancel token), the stage
+does all of that for the one group.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from updater.context import AppContext
-from updater.service.cycle import CancelToken
+from updater.service.cycle import CancelToken, CycleScope
 from updater.service.standard_cycle import UpdateOutcome, UpdateResult
 from updater.upstream.tracking import Checked
+
+if TYPE_CHECKING:
+    from updater.delivery import Delivery
+
+
+class CycleDelivery:
+    """One cycle's Delivery: synced with the forge when opened, the dashboard published once
+    when closed (then the forge client and store are closed)."""
+
+    def __init__(self, ctx: AppContext, *, scheduled: bool) -> None:
+        from updater.delivery import Delivery
+
+        self.ctx = ctx
+        self.scheduled = scheduled
+        self.delivery: Delivery = Delivery.open(ctx)
+        try:
+            # Declined versions (PRs closed unmerged) reach the engine as ignored versions.
+            self.delivery.sync()
+        except BaseException:
+            self.delivery.close()
+            raise
+
+    def close(self) -> None:
+        from updater.delivery.report import next_run_of
+
+        try:
+            # Without a schedule (the demo, --once) no next run is claimed.
+            next_run = next_run_of(self.ctx.config.schedule) if self.scheduled else None
+            self.delivery.publish_dashboard(next_run)
+        finally:
+            self.delivery.close()
 
 
 class EngineUpdateStage:
@@ -22,7 +60,7 @@ class EngineUpdateStage:
         self.ctx = ctx
 
     def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
-        from updater.delivery import Delivery, wanted
+        from updater.delivery import wanted
         from updater.engine.result import Outcome
         from updater.engine.runner import RunOptions, run_updates
 
@@ -38,13 +76,18 @@ class EngineUpdateStage:
             report = None
             pr_url = None
         else:
-            with Delivery.open(self.ctx) as delivery:
-                # Declined versions (PRs closed unmerged) reach the engine as ignored versions.
-                delivery.sync()
+            scope = cancel if isinstance(cancel, CycleScope) else CycleScope(cancel)
+            try:
+                delivery = scope.session(
+                    self, lambda: CycleDelivery(self.ctx, scheduled=scope.scheduled)
+                ).delivery
                 results = run_updates(delivery.engine_context(), options)
-                report = delivery.deliver(results)
+                report = delivery.deliver_results(results)
                 pulls = [u.pull for u in report.units if u.pull]
                 pr_url = delivery.pull_url(pulls[0]) if pulls else None
+            finally:
+                if scope is not cancel:
+                    scope.close()
         duration = time.monotonic() - started
         failed = [r for r in results if r.outcome is Outcome.FAILED]
         if failed:

@@ -8,7 +8,10 @@ Cancellation: the check is one concurrent batch of read-only requests, abandoned
 token is checked before each, so a shutdown lets the unit in progress finish and starts no other.
 
 The update stage is a seam (`UpdateStage`): the engine (updater/engine) and the forge layer plug
-in there; without one the cycle checks only and says so in its report.
+in there; without one the cycle checks only and says so in its report. The stage gets the
+cycle's `CycleScope` as its cancel token: what it keeps for the whole cycle (one forge
+connection, one sync, one dashboard write) it opens there, and the cycle closes it after the
+last group, also when cancelled or after a failed group.
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ import httpx
 from updater.context import AppContext
 from updater.errors import UpdaterError
 from updater.logs import get_logger
-from updater.service.cycle import CancelToken, CycleCancelled, CycleReport, CycleRequest
+from updater.service.cycle import (
+    CancelToken,
+    CycleCancelled,
+    CycleReport,
+    CycleRequest,
+    CycleScope,
+)
 from updater.service.shard import Shard
 from updater.service.status import PackageState, PackageStateName, save_package_states
 from updater.state.store import StateStore
@@ -49,7 +58,8 @@ class UpdateOutcome:
 
 
 # Updates one outdated source group (worktree, Nix, commit, push, PR). Must leave nothing
-# half-written when it raises; it may look at the token to stop early inside its unit.
+# half-written when it raises; it may look at the token to stop early inside its unit. In a
+# cycle the token is the cycle's `CycleScope` (per-cycle sessions); wrappers pass it on as is.
 UpdateStage = Callable[[Checked, CancelToken], UpdateOutcome]
 
 _STATE_OF_RESULT: dict[UpdateResult, PackageStateName] = {
@@ -185,10 +195,11 @@ class StandardCycle:
         if outdated and self.update_stage is None:
             message = "updates not run: no update stage (engine) is wired into this build"
         elif self.update_stage is not None:
+            scope = CycleScope(cancel, scheduled=request.scheduled)
             try:
                 for c in outdated:
-                    cancel.raise_if_cancelled()
-                    outcome = self._update_one(c, cancel)
+                    scope.raise_if_cancelled()
+                    outcome = self._update_one(c, scope)
                     updates[outcome.result] += 1
                     durations.append(outcome.duration)
                     opened += outcome.result == "pr-opened"
@@ -198,6 +209,8 @@ class StandardCycle:
             except CycleCancelled:
                 status = "cancelled"
                 message = f"cancelled after {sum(updates.values())} of {len(outdated)} update(s)"
+            finally:
+                scope.close()
         if status == "ok" and failures:
             status = "failed"
         return CycleReport(
@@ -272,10 +285,8 @@ def _reason_of(exc: UpdaterError) -> str:
 
 
 def update_stage_for(ctx: AppContext) -> UpdateStage:
-    """The update stage of this build: the engine (updater/engine) updates each outdated group.
-
-    SEAM for delivery: the engine leaves a committed local branch; pushing it and opening or
-    updating the PR (updater/forge, updater/delivery) is to be added in engine_stage.py.
+    """The update stage of this build: the engine (updater/engine) updates each outdated group,
+    delivery (updater/delivery) pushes its branch and opens or updates its PR (engine_stage.py).
     """
     from updater.service.engine_stage import EngineUpdateStage
 
