@@ -138,15 +138,21 @@ def _table(data: list[dict[str, Any]]) -> Table:
 @click.pass_obj
 def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     """Poll every upstream and show which packages have a newer version."""
+    from updater.engine.targets import tracked_of
+    from updater.engine.units import select, units_of
     from updater.nixfile.repository import scan_repository
-    from updater.upstream.tracking import failed, plan
+    from updater.upstream.tracking import failed
 
     scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
     known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}
     unknown = [p for p in packages if p not in known]
     if unknown:
         raise UsageError(f"unknown package(s): {', '.join(unknown)} (not found under {ctx.repo})")
-    tracked = plan(scan, ctx.config, packages)
+    # One decision per unit, exactly as `updater run` plans them: a source group whose pins
+    # move independently (a floating nightly beside a pinned release, two files pinning two
+    # versions of one repository) is several units, each outdated, current or floating on its
+    # own; the requests to one source are still sent once.
+    tracked = [tracked_of(u, scan, ctx.config) for u in select(units_of(scan), packages)]
     console = Console(stderr=True)
     if console.is_terminal and not as_json:
         with Progress(console=console, transient=True) as progress:

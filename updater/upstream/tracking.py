@@ -218,7 +218,7 @@ def plan(scan: ScanResult, config: Config, only: Sequence[str] = ()) -> list[Tra
         elif any(
             p.floating for p in group.pins if p.kind in (PinKind.REV, PinKind.URL, PinKind.SRC)
         ):
-            problem = "floating reference (HEAD, latest): pin it to check it"
+            problem = "floating reference (HEAD, latest), not updated: pin it to check it"
         elif source is None:
             problem = f"no known source for {group.forge or 'this fetcher'} at {group.domain or group.url or '?'}"
         elif current is None and base.mode == "release":
