@@ -152,10 +152,6 @@ def test_the_checked_target_carries_the_upstream_release_text(
 
 
 @pytest.mark.nix
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/unit.py builds the UpdateResult without target.release_notes/release_url",
-)
 def test_hostile_release_notes_reach_the_opened_pr_neutralised(
     notes_world: World, tmp_path: Path
 ) -> None:

@@ -91,6 +91,8 @@ def update_unit(
                 new=plan.new_label,
                 tag=target.tag,
                 commit_rev=target.commit,
+                release_notes=target.release_notes,
+                release_url=target.release_url,
                 changes=_changes(plan, applied),
                 not_refreshed=tuple(
                     HashLeft(n.pin.location, n.pin.system, n.reason) for n in plan.not_refreshed
