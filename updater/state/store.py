@@ -12,11 +12,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -117,9 +120,13 @@ class StateStore:
         return store
 
     def migrate(self) -> None:
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
+        """Upgrade to the newest revision; a database already there is left untouched."""
         with self.engine.begin() as connection:
+            # Reading the version table is far cheaper than `upgrade head`, which loads the
+            # environment and runs it in a transaction on every open.
+            if set(MigrationContext.configure(connection).get_current_heads()) == _heads():
+                return
+            cfg = _alembic_config()
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
 
@@ -250,6 +257,18 @@ class StateStore:
                 )
                 for r in rows
             ]
+
+
+def _alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+@cache
+def _heads() -> frozenset[str]:
+    # The revisions ship with the package: read their files once per process.
+    return frozenset(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
