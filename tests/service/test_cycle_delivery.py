@@ -109,7 +109,7 @@ def test_one_cycle_syncs_once_and_writes_the_dashboard_once(tmp_path: Path) -> N
     assert len(_dashboard_writes(requests, number)) == 1
     # Written after the last group: it lists every PR the cycle opened.
     assert len(re.findall(r": #\d+", board.body)) == report.prs_opened
-    assert "Next run" not in board.body
+    assert "Next run: not scheduled." in board.body
 
 
 def test_service_tells_its_cycles_whether_a_schedule_runs_them(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ def render_dashboard(data: DashboardData) -> str:
     footer = []
     if data.next_run is not None:
         footer.append(f"Next run: {_when(data.next_run)}.")
+    else:
+        footer.append("Next run: not scheduled.")
     if data.generated_at is not None:
         footer.append(f"Last updated: {_when(data.generated_at)}.")
     if footer:
