@@ -262,19 +262,21 @@ class NixRunner:
             threading.Thread(target=_pump, args=(proc.stdout, out_lines, tool, "stdout")),
             threading.Thread(target=_pump, args=(proc.stderr, err_lines, tool, "stderr")),
         ]
-        for reader in readers:
-            reader.daemon = True
-            reader.start()
-        try:
-            proc.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
+        # Popen.wait(timeout) polls with sleeps of up to 50 ms; a blocking wait in a thread,
+        # joined with the deadline, returns as soon as the process ends.
+        waiter = threading.Thread(target=proc.wait)
+        for thread in (*readers, waiter):
+            thread.daemon = True
+            thread.start()
+        deadline = time.monotonic() + limit
+        for thread in (*readers, waiter):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if waiter.is_alive() or any(reader.is_alive() for reader in readers):
             _kill_group(proc)
             for reader in readers:
                 reader.join(timeout=5)
             tail = "\n".join(list(err_lines)[-40:])
             raise NixError(f"{' '.join(argv[:4])} timed out after {limit:g}s", tail) from None
-        for reader in readers:
-            reader.join()
         result = NixResult(
             argv=tuple(argv),
             returncode=proc.returncode,
