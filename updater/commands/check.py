@@ -138,8 +138,7 @@ def _table(data: list[dict[str, Any]]) -> Table:
 @click.pass_obj
 def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     """Poll every upstream and show which packages have a newer version."""
-    from updater.engine.targets import tracked_of
-    from updater.engine.units import select, units_of
+    from updater.engine.targets import tracked_units
     from updater.nixfile.repository import scan_repository
     from updater.upstream.tracking import failed
 
@@ -152,7 +151,7 @@ def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     # move independently (a floating nightly beside a pinned release, two files pinning two
     # versions of one repository) is several units, each outdated, current or floating on its
     # own; the requests to one source are still sent once.
-    tracked = [tracked_of(u, scan, ctx.config) for u in select(units_of(scan), packages)]
+    tracked = tracked_units(scan, ctx.config, packages)
     console = Console(stderr=True)
     if console.is_terminal and not as_json:
         with Progress(console=console, transient=True) as progress:

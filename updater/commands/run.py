@@ -182,14 +182,14 @@ def command(
 def _shard_packages(ctx: AppContext, text: str) -> tuple[str, ...] | None:
     """The packages fed by the source groups this shard owns (groups never split across shards);
     None when the shard is the whole repository."""
+    from updater.engine.targets import tracked_units
     from updater.nixfile.repository import scan_repository
-    from updater.service.shard import Shard
-    from updater.upstream.tracking import plan
+    from updater.service.shard import Shard, packages_by_group
 
     shard = Shard.parse(text)
     if shard.is_whole:
         return None
     scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
-    tracked = plan(scan, ctx.config)
-    owned = shard.owned_groups({t.group: t.packages for t in tracked})
+    tracked = tracked_units(scan, ctx.config)
+    owned = shard.owned_groups(packages_by_group(tracked))
     return tuple(sorted({p for t in tracked if t.group in owned for p in t.packages}))

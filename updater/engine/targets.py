@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from updater.config import Config
 from updater.context import AppContext
 from updater.engine.target import Target
-from updater.engine.units import Unit
+from updater.engine.units import Unit, select, units_of
 from updater.nixfile.model import PinKind, ScanResult
 from updater.upstream.connect import endpoints_of, tokens_of
 from updater.upstream.http import HttpClient, HttpSettings
@@ -36,6 +36,12 @@ class Work:
 def tracked_of(unit: Unit, scan: ScanResult, config: Config) -> Tracked:
     (tracked,) = plan(unit.scan(scan), config)
     return tracked
+
+
+def tracked_units(scan: ScanResult, config: Config, packages: Sequence[str] = ()) -> list[Tracked]:
+    """One Tracked per unit feeding the named packages (all when none named), exactly as
+    `updater run` plans them: `check`, the service and `run --shard` decide per unit too."""
+    return [tracked_of(u, scan, config) for u in select(units_of(scan), packages)]
 
 
 def _release_for(snapshot: UpstreamSnapshot, version: str, tracked: Tracked) -> Target | None:

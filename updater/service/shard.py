@@ -11,8 +11,17 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from updater.errors import UsageError
+
+
+class HasGroup(Protocol):
+    @property
+    def group(self) -> str: ...
+    @property
+    def packages(self) -> tuple[str, ...]: ...
+
 
 _SHARD_RE = re.compile(r"^(\d{1,4})/(\d{1,4})$")
 
@@ -70,6 +79,14 @@ class Shard:
                 a, b = sorted((root(first_group.setdefault(package, group)), root(group)))
                 parent[b] = a
         return {group for group in packages_of if self.owns(root(group))}
+
+
+def packages_by_group(tracked: Iterable[HasGroup]) -> dict[str, set[str]]:
+    """Each source group's packages, merging the units one group is split into."""
+    out: dict[str, set[str]] = {}
+    for t in tracked:
+        out.setdefault(t.group, set()).update(t.packages)
+    return out
 
 
 def bucket(group_id: str, count: int) -> int:

@@ -27,7 +27,7 @@ from typing import Literal
 import httpx
 
 from updater.context import AppContext
-from updater.errors import UpdaterError
+from updater.errors import UpdaterError, UsageError
 from updater.logs import get_logger
 from updater.service.cycle import (
     CancelToken,
@@ -36,7 +36,7 @@ from updater.service.cycle import (
     CycleRequest,
     CycleScope,
 )
-from updater.service.shard import Shard
+from updater.service.shard import Shard, packages_by_group
 from updater.service.status import PackageState, PackageStateName, save_package_states
 from updater.state.store import StateStore
 from updater.upstream.tracking import Checked, Tracked
@@ -139,14 +139,19 @@ class StandardCycle:
 
     def tracked(self, package: str | None = None) -> list[Tracked]:
         """This shard's source groups (all, or the one feeding `package`), from a fresh scan."""
+        from updater.engine.targets import tracked_units
         from updater.nixfile.repository import scan_repository
-        from updater.upstream.tracking import plan
 
         scan = scan_repository(self.ctx.repo, self.ctx.config.repository.pkgs_dir)
         only = (package,) if package else ()
-        everything = plan(scan, self.ctx.config)
-        owned = self.shard.owned_groups({t.group: t.packages for t in everything})
-        return [t for t in plan(scan, self.ctx.config, only) if t.group in owned]
+        # Per unit, as `updater run` and `updater check` decide; sharded by source group.
+        everything = tracked_units(scan, self.ctx.config)
+        owned = self.shard.owned_groups(packages_by_group(everything))
+        try:
+            wanted = tracked_units(scan, self.ctx.config, only) if only else everything
+        except UsageError:  # an unknown package: nothing of this shard to run
+            return []
+        return [t for t in wanted if t.group in owned]
 
     def package_names(self) -> tuple[str, ...]:
         return tuple(sorted({n for t in self.tracked() for n in (t.packages or (t.group,))}))
