@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import (
@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import CursorResult
 
+from updater.state.rows import existing_keys, upsert, utc, utc_now
 from updater.state.store import CheckRecord, StateStore
 
 RunStatus = Literal["running", "ok", "failed", "cancelled", "abandoned", "busy"]
@@ -94,16 +95,6 @@ class PackageRow:
     error: str | None
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def start_run(
     store: StateStore, shard: str, trigger: str, package: str | None, now: datetime | None = None
 ) -> int:
@@ -115,7 +106,7 @@ def start_run(
                     shard=shard,
                     trigger=trigger,
                     package=package,
-                    started_at=now or _now(),
+                    started_at=now or utc_now(),
                     status="running",
                     summary="",
                 )
@@ -133,7 +124,7 @@ def finish_run(
         s.execute(
             update(runs_table)
             .where(runs_table.c.id == run_id)
-            .values(status=status, summary=summary[:4000], finished_at=now or _now())
+            .values(status=status, summary=summary[:4000], finished_at=now or utc_now())
         )
 
 
@@ -147,7 +138,7 @@ def abandon_running(store: StateStore, shard: str, now: datetime | None = None) 
                 .where(runs_table.c.shard == shard, runs_table.c.status == "running")
                 .values(
                     status="abandoned",
-                    finished_at=now or _now(),
+                    finished_at=now or utc_now(),
                     summary="the process running it ended before it finished",
                 )
             ),
@@ -157,7 +148,7 @@ def abandon_running(store: StateStore, shard: str, now: datetime | None = None) 
 
 def _run(row: object) -> RunRecord:
     r = row._mapping  # type: ignore[attr-defined]
-    started = _utc(r["started_at"])
+    started = utc(r["started_at"])
     assert started is not None
     return RunRecord(
         id=r["id"],
@@ -165,7 +156,7 @@ def _run(row: object) -> RunRecord:
         trigger=r["trigger"],
         package=r["package"],
         started_at=started,
-        finished_at=_utc(r["finished_at"]),
+        finished_at=utc(r["finished_at"]),
         status=r["status"],
         summary=r["summary"],
     )
@@ -185,14 +176,10 @@ def recent_runs(store: StateStore, shard: str, limit: int = 10) -> list[RunRecor
 def save_package_states(
     store: StateStore, states: Sequence[PackageState], now: datetime | None = None
 ) -> None:
-    when = now or _now()
+    when = now or utc_now()
     by_name = {p.package: p for p in states}
     with store.session() as s:
-        existing = set(
-            s.scalars(
-                select(packages_table.c.package).where(packages_table.c.package.in_(list(by_name)))
-            ).all()
-        )
+        existing = existing_keys(s, packages_table.c.package, by_name)
         for name, p in by_name.items():
             values: dict[str, object] = {
                 "state": p.state,
@@ -203,12 +190,7 @@ def save_package_states(
             # A check knows nothing of PRs: the link of the last PR stays until a new one.
             if p.pr_url is not None:
                 values["pr_url"] = p.pr_url
-            if name in existing:
-                s.execute(
-                    update(packages_table).where(packages_table.c.package == name).values(**values)
-                )
-            else:
-                s.execute(insert(packages_table).values(package=name, **values))
+            upsert(s, packages_table, {"package": name}, values, exists=name in existing)
 
 
 def package_rows(store: StateStore, names: Iterable[str] | None = None) -> list[PackageRow]:
@@ -225,7 +207,7 @@ def package_rows(store: StateStore, names: Iterable[str] | None = None) -> list[
                 package=name,
                 current=c.current if c else None,
                 latest=c.latest if c else None,
-                released_at=_utc(st.released_at) if st else None,
+                released_at=utc(st.released_at) if st else None,
                 state=st.state if st else ("pending" if c is None else _state_of_check(c)),
                 pr_url=st.pr_url if st else None,
                 checked_at=c.checked_at if c else None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import (
@@ -25,11 +25,10 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    insert,
     select,
-    update,
 )
 
+from updater.state.rows import replace_rows, upsert, utc, utc_now
 from updater.state.store import StateStore
 
 PullStateName = Literal["open", "closed", "merged"]
@@ -127,16 +126,6 @@ class UnitOutcome:
     updated_at: datetime | None = None
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _packages(text: str) -> tuple[str, ...]:
     try:
         data = json.loads(text)
@@ -165,42 +154,36 @@ def _pull(row: object) -> PullRecord:
         unit=r["unit"],
         packages=_packages(r["packages"]),
         branch_deleted=bool(r["branch_deleted"]),
-        updated_at=_utc(r["updated_at"]),
+        updated_at=utc(r["updated_at"]),
     )
 
 
 def save_pull(store: StateStore, record: PullRecord, now: datetime | None = None) -> None:
     """Insert or update PR `record.number`; a unit or packages already known are kept when the
     record (rebuilt from GitHub) does not carry them."""
+    packages = json.dumps(list(record.packages))
+    values: dict[str, object] = {
+        "name": record.name,
+        "branch": record.branch,
+        "state": record.state,
+        "old": record.old[:256],
+        "new": record.new[:256],
+        "url": record.url[:1024],
+        "branch_deleted": record.branch_deleted,
+        "updated_at": now or utc_now(),
+    }
+    if record.unit is not None:
+        values["unit"] = record.unit
+    if record.packages:
+        values["packages"] = packages
     with store.session() as s:
-        existing = s.execute(
-            select(pulls_table).where(pulls_table.c.number == record.number)
-        ).first()
-        values: dict[str, object] = {
-            "name": record.name,
-            "branch": record.branch,
-            "state": record.state,
-            "old": record.old[:256],
-            "new": record.new[:256],
-            "url": record.url[:1024],
-            "branch_deleted": record.branch_deleted,
-            "updated_at": now or _now(),
-        }
-        if existing is None:
-            s.execute(
-                insert(pulls_table).values(
-                    number=record.number,
-                    unit=record.unit,
-                    packages=json.dumps(list(record.packages)),
-                    **values,
-                )
-            )
-            return
-        if record.unit is not None:
-            values["unit"] = record.unit
-        if record.packages:
-            values["packages"] = json.dumps(list(record.packages))
-        s.execute(update(pulls_table).where(pulls_table.c.number == record.number).values(**values))
+        upsert(
+            s,
+            pulls_table,
+            {"number": record.number},
+            values,
+            on_insert={"unit": record.unit, "packages": packages},
+        )
 
 
 def pull_records(store: StateStore, state: PullStateName | None = None) -> list[PullRecord]:
@@ -229,33 +212,17 @@ def open_pull_of(
 def save_declined(store: StateStore, record: DeclinedRecord, now: datetime | None = None) -> bool:
     """Remember a declined version; True when it was not known yet."""
     with store.session() as s:
-        existing = s.execute(
-            select(declined_table.c.name).where(
-                declined_table.c.name == record.name, declined_table.c.version == record.version
-            )
-        ).first()
-        if existing is not None:
-            if record.unit is not None:
-                s.execute(
-                    update(declined_table)
-                    .where(
-                        declined_table.c.name == record.name,
-                        declined_table.c.version == record.version,
-                    )
-                    .values(unit=record.unit)
-                )
-            return False
-        s.execute(
-            insert(declined_table).values(
-                name=record.name,
-                version=record.version[:256],
-                unit=record.unit,
-                packages=json.dumps(list(record.packages)),
-                pull=record.pull,
-                declined_at=record.declined_at or now or _now(),
-            )
+        return upsert(
+            s,
+            declined_table,
+            {"name": record.name, "version": record.version[:256]},
+            {"unit": record.unit} if record.unit is not None else {},
+            on_insert={
+                "packages": json.dumps(list(record.packages)),
+                "pull": record.pull,
+                "declined_at": record.declined_at or now or utc_now(),
+            },
         )
-        return True
 
 
 def declined_records(store: StateStore) -> list[DeclinedRecord]:
@@ -273,7 +240,7 @@ def declined_records(store: StateStore) -> list[DeclinedRecord]:
                 unit=r["unit"],
                 packages=_packages(r["packages"]),
                 pull=r["pull"],
-                declined_at=_utc(r["declined_at"]),
+                declined_at=utc(r["declined_at"]),
             )
         )
     return out
@@ -310,26 +277,29 @@ def save_outcomes(
 ) -> None:
     """Replace the outcome of each unit in `outcomes`; with `prune_others` (a run covering every
     unit) units not in `outcomes` are forgotten."""
-    when = now or _now()
+    when = now or utc_now()
     with store.session() as s:
         units = [o.unit for o in outcomes]
         if prune_others:
             s.execute(delete(outcomes_table).where(outcomes_table.c.unit.not_in(units)))
-        s.execute(delete(outcomes_table).where(outcomes_table.c.unit.in_(units)))
-        for o in outcomes:
-            s.execute(
-                insert(outcomes_table).values(
-                    unit=o.unit,
-                    name=o.name,
-                    packages=json.dumps(list(o.packages)),
-                    outcome=o.outcome,
-                    reason=o.reason[:4000],
-                    old=o.old[:256] if o.old else None,
-                    new=o.new[:256] if o.new else None,
-                    pull=o.pull,
-                    updated_at=o.updated_at or when,
-                )
-            )
+        replace_rows(
+            s,
+            outcomes_table.c.unit,
+            [
+                {
+                    "unit": o.unit,
+                    "name": o.name,
+                    "packages": json.dumps(list(o.packages)),
+                    "outcome": o.outcome,
+                    "reason": o.reason[:4000],
+                    "old": o.old[:256] if o.old else None,
+                    "new": o.new[:256] if o.new else None,
+                    "pull": o.pull,
+                    "updated_at": o.updated_at or when,
+                }
+                for o in outcomes
+            ],
+        )
 
 
 def unit_outcomes(store: StateStore) -> list[UnitOutcome]:
@@ -348,7 +318,7 @@ def unit_outcomes(store: StateStore) -> list[UnitOutcome]:
                 old=r["old"],
                 new=r["new"],
                 pull=r["pull"],
-                updated_at=_utc(r["updated_at"]),
+                updated_at=utc(r["updated_at"]),
             )
         )
     return out
@@ -369,9 +339,8 @@ def save_dashboard_number(
     store: StateStore, repository: str, number: int, now: datetime | None = None
 ) -> None:
     with store.session() as s:
-        s.execute(delete(dashboard_table).where(dashboard_table.c.repository == repository))
-        s.execute(
-            insert(dashboard_table).values(
-                repository=repository, number=number, updated_at=now or _now()
-            )
+        replace_rows(
+            s,
+            dashboard_table.c.repository,
+            [{"repository": repository, "number": number, "updated_at": now or utc_now()}],
         )

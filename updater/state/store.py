@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from updater.errors import ConfigError, UpdaterError
 from updater.state.models import CheckResultRow, EtagRow, FailureRow, SourceVersionRow
+from updater.state.rows import utc, utc_now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Backoff after repeated failures of one source: 5 min, 10, 20, ... at most one day.
@@ -71,15 +72,6 @@ class CheckRecord:
     skipped: tuple[SkippedRecord, ...] = ()
     error: str | None = None
     checked_at: datetime | None = None
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite gives naive datetimes back; everything we store is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _prepare_sqlite(url: str) -> None:
@@ -157,27 +149,27 @@ class StateStore:
             row = s.get(EtagRow, key)
             if row is None:
                 return None
-            return CachedResponse(row.key, row.etag, row.body, _utc(row.fetched_at))
+            return CachedResponse(row.key, row.etag, row.body, utc(row.fetched_at))
 
     def put_etag(self, key: str, etag: str, body: str) -> None:
         with self.session() as s:
-            s.merge(EtagRow(key=key, etag=etag, body=body, fetched_at=_now()))
+            s.merge(EtagRow(key=key, etag=etag, body=body, fetched_at=utc_now()))
 
     def get_etags(self, keys: Sequence[str]) -> dict[str, CachedResponse]:
         with self.session() as s:
             rows = s.scalars(select(EtagRow).where(EtagRow.key.in_(list(keys)))).all()
-            return {r.key: CachedResponse(r.key, r.etag, r.body, _utc(r.fetched_at)) for r in rows}
+            return {r.key: CachedResponse(r.key, r.etag, r.body, utc(r.fetched_at)) for r in rows}
 
     # -- last seen versions -------------------------------------------------------------------
 
     def get_source_version(self, source_id: str) -> tuple[str | None, datetime] | None:
         with self.session() as s:
             row = s.get(SourceVersionRow, source_id)
-            return None if row is None else (row.latest, _utc(row.checked_at))
+            return None if row is None else (row.latest, utc(row.checked_at))
 
     def put_source_version(self, source_id: str, latest: str | None) -> None:
         with self.session() as s:
-            s.merge(SourceVersionRow(source_id=source_id, latest=latest, checked_at=_now()))
+            s.merge(SourceVersionRow(source_id=source_id, latest=latest, checked_at=utc_now()))
 
     # -- failures and cross-run backoff -------------------------------------------------------
 
@@ -189,7 +181,7 @@ class StateStore:
         now: datetime | None = None,
     ) -> FailureRecord:
         """Count one more failure; the source rests until `retry_at` or an exponential backoff."""
-        now = now or _now()
+        now = now or utc_now()
         with self.session() as s:
             row = s.get(FailureRow, source_id)
             count = 1 if row is None else row.count + 1
@@ -211,12 +203,12 @@ class StateStore:
             row = s.get(FailureRow, source_id)
             if row is None:
                 return None
-            return FailureRecord(row.source_id, row.reason, row.count, _utc(row.retry_at))
+            return FailureRecord(row.source_id, row.reason, row.count, utc(row.retry_at))
 
     def backed_off(self, source_id: str, now: datetime | None = None) -> FailureRecord | None:
         """The failure that still forbids asking `source_id`, if any."""
         record = self.failure(source_id)
-        if record is not None and record.retry_at > (now or _now()):
+        if record is not None and record.retry_at > (now or utc_now()):
             return record
         return None
 
@@ -237,7 +229,7 @@ class StateStore:
                         source=r.source,
                         skipped=skipped,
                         error=r.error,
-                        checked_at=r.checked_at or _now(),
+                        checked_at=r.checked_at or utc_now(),
                     )
                 )
 
@@ -253,7 +245,7 @@ class StateStore:
                     source=r.source,
                     skipped=tuple(SkippedRecord(**k) for k in json.loads(r.skipped)),
                     error=r.error,
-                    checked_at=_utc(r.checked_at),
+                    checked_at=utc(r.checked_at),
                 )
                 for r in rows
             ]

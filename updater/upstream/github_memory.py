@@ -9,20 +9,19 @@ Everything here can be rebuilt by a cold run: losing it costs rate limit, never 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, delete, insert, select
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
 
+from updater.state.rows import delete_in, replace_rows, select_in, utc
 from updater.state.store import StateStore
 from updater.upstream import parse
 from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
 
 OwnerKind = Literal["User", "Organization"]
-# SQLite allows a limited number of bound parameters per statement.
-_CHUNK = 500
 
 _metadata = MetaData()
 owners_table = Table(
@@ -72,15 +71,6 @@ class StoredSnapshot:
     fetched_at: datetime
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield list(items[i : i + _CHUNK])
-
-
 class GitHubMemory:
     def __init__(self, store: StateStore) -> None:
         self.store = store
@@ -90,88 +80,63 @@ class GitHubMemory:
         """Known owners by lower-case login."""
         out: dict[str, OwnerRecord] = {}
         with self.store.session() as s:
-            for chunk in _chunks([x.lower() for x in logins]):
-                rows = s.execute(select(owners_table).where(owners_table.c.login.in_(chunk)))
-                for row in rows:
-                    if row.kind in ("User", "Organization"):
-                        out[row.login] = OwnerRecord(row.login, row.kind, _utc(row.checked_at))
+            for row in select_in(s, owners_table.c.login, [x.lower() for x in logins]):
+                if row.kind in ("User", "Organization"):
+                    out[row.login] = OwnerRecord(row.login, row.kind, utc(row.checked_at))
         return out
 
     def put_owners(self, kinds: Mapping[str, OwnerKind], now: datetime) -> None:
-        keys = [k.lower() for k in kinds]
+        rows = [{"login": k.lower(), "kind": v, "checked_at": now} for k, v in kinds.items()]
         with self.store.session() as s:
-            for chunk in _chunks(keys):
-                s.execute(delete(owners_table).where(owners_table.c.login.in_(chunk)))
-            if kinds:
-                s.execute(
-                    insert(owners_table),
-                    [{"login": k.lower(), "kind": v, "checked_at": now} for k, v in kinds.items()],
-                )
+            replace_rows(s, owners_table.c.login, rows)
 
     # feeds --------------------------------------------------------------------------------
     def feeds(self, urls: Sequence[str]) -> dict[str, FeedRecord]:
         out: dict[str, FeedRecord] = {}
         with self.store.session() as s:
-            for chunk in _chunks(list(urls)):
-                for row in s.execute(select(feeds_table).where(feeds_table.c.url.in_(chunk))):
-                    newest = int(row.newest_id) if (row.newest_id or "").isdigit() else None
-                    out[row.url] = FeedRecord(row.url, row.etag, newest, _utc(row.checked_at))
+            for row in select_in(s, feeds_table.c.url, urls):
+                newest = int(row.newest_id) if (row.newest_id or "").isdigit() else None
+                out[row.url] = FeedRecord(row.url, row.etag, newest, utc(row.checked_at))
         return out
 
     def put_feeds(self, records: Sequence[FeedRecord]) -> None:
+        rows = [
+            {
+                "url": r.url,
+                "etag": r.etag,
+                "newest_id": None if r.newest_id is None else str(r.newest_id),
+                "checked_at": r.checked_at,
+            }
+            for r in records
+        ]
         with self.store.session() as s:
-            for chunk in _chunks([r.url for r in records]):
-                s.execute(delete(feeds_table).where(feeds_table.c.url.in_(chunk)))
-            if records:
-                s.execute(
-                    insert(feeds_table),
-                    [
-                        {
-                            "url": r.url,
-                            "etag": r.etag,
-                            "newest_id": None if r.newest_id is None else str(r.newest_id),
-                            "checked_at": r.checked_at,
-                        }
-                        for r in records
-                    ],
-                )
+            replace_rows(s, feeds_table.c.url, rows)
 
     def forget_feeds(self, urls: Sequence[str]) -> None:
         with self.store.session() as s:
-            for chunk in _chunks(list(urls)):
-                s.execute(delete(feeds_table).where(feeds_table.c.url.in_(chunk)))
+            delete_in(s, feeds_table.c.url, urls)
 
     # snapshots ----------------------------------------------------------------------------
     def snapshots(self, keys: Mapping[str, SourceSpec]) -> dict[str, StoredSnapshot]:
         """Stored snapshots by key; `keys` names the source each key belongs to."""
         out: dict[str, StoredSnapshot] = {}
         with self.store.session() as s:
-            for chunk in _chunks(list(keys)):
-                rows = s.execute(select(snapshots_table).where(snapshots_table.c.key.in_(chunk)))
-                for row in rows:
-                    snap = snapshot_from_json(keys[row.key], row.body)
-                    if snap is not None:
-                        out[row.key] = StoredSnapshot(snap, _utc(row.fetched_at))
+            for row in select_in(s, snapshots_table.c.key, keys):
+                snap = snapshot_from_json(keys[row.key], row.body)
+                if snap is not None:
+                    out[row.key] = StoredSnapshot(snap, utc(row.fetched_at))
         return out
 
     def put_snapshots(self, snapshots: Mapping[str, UpstreamSnapshot], now: datetime) -> None:
-        keys = list(snapshots)
+        rows = [
+            {"key": k, "body": snapshot_to_json(v), "fetched_at": now} for k, v in snapshots.items()
+        ]
         with self.store.session() as s:
-            for chunk in _chunks(keys):
-                s.execute(delete(snapshots_table).where(snapshots_table.c.key.in_(chunk)))
-            if keys:
-                s.execute(
-                    insert(snapshots_table),
-                    [
-                        {"key": k, "body": snapshot_to_json(v), "fetched_at": now}
-                        for k, v in snapshots.items()
-                    ],
-                )
+            replace_rows(s, snapshots_table.c.key, rows)
 
     def forget_snapshots(self, keys: Sequence[str]) -> None:
         with self.store.session() as s:
-            for chunk in _chunks(list(keys)):
-                s.execute(delete(snapshots_table).where(snapshots_table.c.key.in_(chunk)))
+            delete_in(s, snapshots_table.c.key, keys)
 
 
 # snapshot codec -------------------------------------------------------------------------------
