@@ -8,13 +8,12 @@ The pieces are the product's own: World, StandardCycle with the service's update
 (engine + delivery, as `updater serve` runs it), Service (status page). This module composes
 them for a person watching a terminal (`ProgressStage`, `DemoCycle`: a line per source group)
 and adds one thing the local forge lacks: it has no web pages and its API wants the token, which
-a browser does not send, so `ForgeViewer` serves the NUR's pull requests and issues as JSON,
-read-only, and the status page's PR links point there.
+a browser does not send, so `ForgeViewer` (viewer.py) serves the NUR's pull requests and issues
+as JSON, read-only, and the status page's PR links point there.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -24,18 +23,17 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import httpx
 from rich.console import Console
 from rich.status import Status
 
 from updater.config import Config, Endpoints, ForgeConfig, PullRequestConfig, Secrets, StateConfig
 from updater.context import AppContext
 from updater.errors import UpdaterError, UsageError
+from updater.sandbox.viewer import ForgeViewer, write_snapshot
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.standard_cycle import StandardCycle, UpdateOutcome, UpdateStage
 from updater.upstream.tracking import Checked
@@ -46,7 +44,6 @@ if TYPE_CHECKING:
     from updater.state.store import StateStore
 
 _GIT_TIMEOUT = 30.0
-_HTTP_TIMEOUT = 10.0
 _STOP_TIMEOUT = 60.0
 _FORCED_STOP_TIMEOUT = 1.0
 _HINTS = 3  # `git log` hints printed; the rest are one `git branch` away
@@ -252,91 +249,6 @@ class DemoCycle:
             self.progress.end()  # a stage that crashed may have left its spinner
 
 
-# -- the forge viewer -------------------------------------------------------------------------------
-
-_VIEW_ROUTES = (
-    (re.compile(r"^/pulls$"), "pulls?state=all&per_page=100"),
-    (re.compile(r"^/pull/(\d{1,9})$"), "pulls/{0}"),
-    (re.compile(r"^/pull/(\d{1,9})/commits$"), "pulls/{0}/commits"),
-    (re.compile(r"^/issues$"), "issues?state=all&per_page=100"),
-    (re.compile(r"^/issue/(\d{1,9})$"), "issues/{0}"),
-    (re.compile(r"^/issue/(\d{1,9})/comments$"), "issues/{0}/comments"),
-)
-
-
-class ForgeViewer:
-    """GET-only JSON of the NUR repository's pull requests and issues, with the token added."""
-
-    def __init__(self, api_url: str, repository: str, token: str, host: str) -> None:
-        self._base = f"{api_url}/repos/{repository}/"
-        self._client = httpx.Client(
-            headers={"Authorization": f"token {token}", "Accept": "application/vnd.github+json"},
-            timeout=_HTTP_TIMEOUT,
-        )
-        viewer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                status, body = viewer.answer(self.path.split("?", 1)[0])
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer((host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="demo-viewer"
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> ForgeViewer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(5)
-        self._server.server_close()
-        self._client.close()
-
-    def get(self, path: str) -> Any:
-        """The forge's JSON for one viewer path, e.g. `/pulls`, `/issue/14`."""
-        status, body = self.answer(path)
-        if status != 200:
-            raise UpdaterError(f"forge viewer {path}: HTTP {status}")
-        return json.loads(body)
-
-    def answer(self, path: str) -> tuple[int, bytes]:
-        if path == "/":
-            index = {p: f"{self.url}{p}" for p in ("/pulls", "/issues")}
-            return 200, _json(index)
-        for pattern, template in _VIEW_ROUTES:
-            if m := pattern.match(path):
-                try:
-                    response = self._client.get(self._base + template.format(*m.groups()))
-                except httpx.HTTPError as exc:
-                    return 502, _json({"message": f"local forge unreachable: {exc}"})
-                try:
-                    return response.status_code, _json(response.json())
-                except ValueError:
-                    return 502, _json({"message": "the local forge answered no JSON"})
-        return 404, _json({"message": "not found", "try": ["/pulls", "/pull/1", "/issue/1"]})
-
-
-def _json(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode()
-
-
 # -- where to look ----------------------------------------------------------------------------------
 
 
@@ -379,14 +291,6 @@ def updater_branches(nur: Path) -> tuple[str, ...]:
 
     text = git_out(["for-each-ref", "--format=%(refname:short)", "refs/heads/updater/"], nur)
     return tuple(line for line in text.splitlines() if line)
-
-
-def write_snapshot(viewer: ForgeViewer, directory: Path, dashboard: int | None) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "pulls.json").write_bytes(_json(viewer.get("/pulls")))
-    if dashboard is not None:
-        (directory / "dashboard.json").write_bytes(_json(viewer.get(f"/issue/{dashboard}")))
-    return directory
 
 
 def _not_updated(store: StateStore, names: Sequence[str]) -> list[tuple[str, str, str]]:
