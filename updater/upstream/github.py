@@ -265,14 +265,12 @@ class GitHubSource:
         payload = resp.json()
         if not isinstance(payload, dict):
             raise UpstreamError("GitHub GraphQL: answer is not an object")
-        errors = _list(payload.get("errors"))
+        errors = list(parse.objects(payload.get("errors")))
         data: dict[str, Any] | None = (
             payload["data"] if isinstance(payload.get("data"), dict) else None
         )
         by_alias: dict[str, str] = {}
         for err in errors:
-            if not isinstance(err, dict):
-                continue
             kind = str(err.get("type", ""))
             message = parse.text(err.get("message"), 300)
             if kind == "RATE_LIMITED" or "rate limit" in message.lower():
@@ -374,7 +372,7 @@ class GitHubSource:
             if not isinstance(commit, dict):
                 raise UpstreamError(f"{q.source.id}: unexpected commit answer")
             oid = parse.commit(commit.get("sha"))
-            committer = _obj(_obj(commit.get("commit")).get("committer"))
+            committer = parse.obj(parse.obj(commit.get("commit")).get("committer"))
             if oid is None:
                 raise UpstreamError(f"{q.source.id}: branch head has no valid commit id")
             head = BranchHead(q.branch or "HEAD", oid, parse.date(committer.get("date")))
@@ -395,7 +393,7 @@ class GitHubSource:
             if not isinstance(t, dict):
                 continue
             name = parse.tag_name(t.get("name"))
-            c = _obj(t.get("commit"))
+            c = parse.obj(t.get("commit"))
             if name is not None:
                 tags.append(
                     UpstreamRelease(tag=name, commit=parse.commit(c.get("sha")), is_release=False)
@@ -453,14 +451,6 @@ def _release_from_rest(x: Any) -> UpstreamRelease | None:
     )
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _too_big(kind: str, message: str) -> bool:
     text = message.lower()
     return (
@@ -502,7 +492,7 @@ def _snapshot_from_graphql(q: GitHubQuery, node: dict[str, Any]) -> UpstreamSnap
     for r in _nodes(node.get("releases")):
         if not isinstance(r, dict) or (tag := parse.tag_name(r.get("tagName"))) is None:
             continue
-        tc = _obj(r.get("tagCommit"))
+        tc = parse.obj(r.get("tagCommit"))
         releases.append(
             UpstreamRelease(
                 tag=tag,
