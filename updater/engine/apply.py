@@ -204,7 +204,7 @@ class _Applier:
         fresh = sorted({drv for drv, _ in found.values()} - self.got_by_drv.keys())
         if fresh:
             self.step(f"building {len(fresh)} {name} derivation(s)")
-            for drv, fixed in fix_drvs(runner, fresh).items():
+            for drv, fixed in fix_drvs(runner, fresh, self.settings.build_locks).items():
                 self.got_by_drv[drv] = fixed.got
                 self.builds.append(BuildRecord(drv, name, fixed.seconds))
         built: set[str] = set(fresh)
@@ -266,12 +266,14 @@ class _Applier:
             if info.derivation is None or not info.derivation.drv_path:
                 continue
             self.step(f"building {package} for its {name} hash")
-            fixed = fix_hash(
-                runner,
-                Installable(self.root, package, self.settings.mode),
-                allow_dependency=True,
-                expected_drv=info.derivation.drv_path,
-            )
+            # Its fake dependency's output path is not known here: no other build meanwhile.
+            with self.settings.build_locks.everything():
+                fixed = fix_hash(
+                    runner,
+                    Installable(self.root, package, self.settings.mode),
+                    allow_dependency=True,
+                    expected_drv=info.derivation.drv_path,
+                )
             self.builds.append(BuildRecord(fixed.drv_path, name, fixed.seconds))
             return fixed.got, f"build of {package} (no attribute path)", fixed.drv_path
         raise NixError(

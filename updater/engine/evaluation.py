@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from updater.engine.buildlocks import BuildLocks, batches, drv_outputs
 from updater.errors import NixError
 from updater.logs import get_logger
-from updater.nix.evaluate import AttrInfo, inspect_nix_path, split_attr_path
+from updater.nix.evaluate import AttrInfo, inspect_nix_path, output_paths, split_attr_path
 from updater.nix.mismatch import Mismatch, parse_mismatches
-from updater.nix.runner import FLAKE_FEATURES, EvalMode, NixRunner
+from updater.nix.runner import FLAKE_FEATURES, EvalMode, NixResult, NixRunner
 from updater.nixhash import NixHash
 
 _log = get_logger("updater.engine.evaluation")
@@ -88,8 +90,6 @@ def _concerning(mismatches: list[Mismatch], drv: str, runner: NixRunner) -> Mism
         if m.drv_path is not None and m.concerns(drv):
             return m
     if any(m.drv_path is None for m in mismatches):
-        from updater.nix.evaluate import output_paths
-
         outputs = output_paths(runner, drv)
         for m in mismatches:
             if m.drv_path is None and m.concerns(drv, outputs):
@@ -97,9 +97,14 @@ def _concerning(mismatches: list[Mismatch], drv: str, runner: NixRunner) -> Mism
     return None
 
 
-def fix_drvs(runner: NixRunner, drvs: Sequence[str]) -> dict[str, Fixed]:
+def fix_drvs(
+    runner: NixRunner, drvs: Sequence[str], locks: BuildLocks | None = None
+) -> dict[str, Fixed]:
     """Realise fixed-output derivations whose hash is fake; return each one's got-hash.
 
+    Derivations that would write the same output path (two fake `source` fetchers) are
+    realised one after the other, and with `locks` no other unit's build writes that path
+    meanwhile (see buildlocks.py: Nix would otherwise wait its 5 s poll interval).
     Raises NixError (with Nix's log tail) if any of them fails for another reason, succeeds
     although its hash is fake, or if a mismatch names a derivation we did not target.
     """
@@ -109,7 +114,20 @@ def fix_drvs(runner: NixRunner, drvs: Sequence[str]) -> dict[str, Fixed]:
     for drv in wanted:
         if not drv.startswith("/nix/store/") or not drv.endswith(".drv"):
             raise NixError(f"not a store derivation: {drv!r}")
-    result = runner.run("nix-store", ["--realise", "--keep-going", *wanted])
+    outputs: dict[str, tuple[str, ...]] = {}
+    for drv in wanted:
+        outputs[drv] = drv_outputs(drv) or output_paths(runner, drv)
+    out: dict[str, Fixed] = {}
+    for batch in batches(wanted, outputs):
+        held = [p for drv in batch for p in outputs[drv]]
+        with locks.outputs(held) if locks is not None else nullcontext():
+            result = runner.run("nix-store", ["--realise", "--keep-going", *batch])
+        out |= _fixed(runner, batch, result)
+    return out
+
+
+def _fixed(runner: NixRunner, wanted: list[str], result: NixResult) -> dict[str, Fixed]:
+    """Each targeted derivation's got-hash from one realise's mismatches."""
     mismatches = parse_mismatches(result.stderr)
     out: dict[str, Fixed] = {}
     for drv in wanted:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from updater.engine.buildlocks import BuildLocks
 from updater.gitops.commit import Identity
 from updater.nix.runner import EvalMode, NixRunner
 
@@ -38,3 +39,5 @@ class EngineSettings:
     dry_run: bool = False
     # Progress: called with (unit id, step name) as a unit moves on.
     on_step: Callable[[str, str], None] = _ignore
+    # Shared by the units of the run (copies made with `replace` keep the same registry).
+    build_locks: BuildLocks = field(default_factory=BuildLocks, compare=False, repr=False)
