@@ -136,3 +136,26 @@ def test_package_that_does_not_evaluate_gets_its_source_hash_by_prefetch(
     assert change.how == "prefetch"
     assert change.new == up.archive_hash("HEAD")
     assert not result.verified and "not evaluable" in result.verify_note
+
+
+def test_failed_verification_keeps_no_branch(world: World, nur: Path) -> None:
+    # Evaluates while the source hash is fake (the hash-fixing steps), not with the new hash:
+    # the verification runs while the scratch worktree commits, and its verdict must still
+    # decide whether a branch is kept.
+    commit_change(
+        nur,
+        "pkgs/feeds/blobstore.nix",
+        '  version = "0.9.0";\n',
+        '  version = "0.9.0";\n'
+        '  onlyFake = assert builtins.match "(sha256[-:])?[A0]+=*" src.outputHash != null; "x";\n',
+    )
+    before = git_state(nur)
+    result = update(
+        world, nur, "codeberg.org/blob-example/blobstore", release(world, "blobstore", "v1.0.0")
+    )
+    assert result.outcome is Outcome.FAILED, result
+    assert "cannot evaluate feeds-blobstore" in result.reason, result.reason
+    assert "assertion" in result.log_tail
+    assert git_state(nur) == before
+    assert len(git(nur, "worktree", "list").splitlines()) == 1
+    assert "updater/" not in git(nur, "branch", "--list")

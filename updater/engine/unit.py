@@ -16,7 +16,7 @@ from updater.engine.result import HashLeft, Outcome, PinChange, UpdateResult
 from updater.engine.settings import EngineSettings
 from updater.engine.target import Target
 from updater.engine.units import units_of
-from updater.engine.verify import verify
+from updater.engine.verify import verification
 from updater.engine.workspace import workspace
 from updater.errors import NixError, UpdaterError
 from updater.gitops.commit import commit
@@ -73,14 +73,17 @@ def update_unit(
             files = sorted({e.pin.file for e in plan.edits} | {r.pin.file for r in plan.refreshes})
             before = {rel: (ws.path / rel).read_bytes() for rel in files}
             applied = apply_plan(ws.path, plan, settings)
-            checked = verify(ws.path, plan, applied, before, settings)
-            message = commit_message(plan)
-            diff = _diff(ws.path, before)
-            sha: str | None = None
-            branch: str | None = None
-            if not settings.dry_run:
-                settings.on_step(unit_id, "committing")
-                sha = commit(ws.path, message, settings.identity, files)
+            with verification(ws.path, plan, applied, before, settings) as verdict:
+                message = commit_message(plan)
+                diff = _diff(ws.path, before)
+                sha: str | None = None
+                branch: str | None = None
+                if not settings.dry_run:
+                    # Only in the scratch worktree: the branch waits for Nix's verdict.
+                    settings.on_step(unit_id, "committing")
+                    sha = commit(ws.path, message, settings.identity, files)
+                checked = verdict()
+            if sha is not None:
                 branch = branch_name(plan, settings.branch_prefix)
                 ws.keep_as(branch)
             result = UpdateResult(

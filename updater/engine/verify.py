@@ -3,11 +3,15 @@
 - Re-scan: every edited pin holds its new value and every refreshed hash its got-hash.
 - Nothing else changed: putting the old text back into the moved pins' spans gives back each
   file byte for byte, and no file outside the plan changed.
-- Re-evaluate every package of the unit (one nix-instantiate); with `--build`, build them.
+- Re-evaluate every package of the unit (one nix-instantiate, started first and running while
+  the files are checked and committed); with `--build`, build them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +77,50 @@ def check_files(
             raise VerificationError(f"{rel}: changed outside the planned pins")
 
 
+@contextmanager
+def verification(
+    root: Path,
+    plan: UpdatePlan,
+    applied: Applied,
+    before: dict[str, bytes],
+    settings: EngineSettings,
+) -> Iterator[Callable[[], Verified]]:
+    """Check the files, with Nix already evaluating the packages; yields the way to its verdict.
+
+    The evaluation runs while Python re-scans and compares the files and while the block runs
+    (the commit in the scratch worktree): a unit waits for the slower of the two, not for both.
+    Nothing may be kept (no branch) before the yielded function has returned.
+    """
+    settings.on_step(plan.unit.id, "verifying")
+    installables = [Installable(root, p, settings.mode) for p in plan.unit.packages]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        evaluating = pool.submit(drv_paths, settings.runner, installables) if installables else None
+        after = scan_repository(root, settings.pkgs_dir)
+        check_files(root, plan, applied, before, after)
+        touched = set(before)
+        stray = [f for f in _changed_files(root) if f not in touched]
+        if stray:
+            raise VerificationError(f"files outside the plan changed: {', '.join(stray[:5])}")
+
+        def verdict() -> Verified:
+            if evaluating is None:
+                return Verified(False, False, "no exported package to evaluate")
+            try:
+                evaluating.result()
+            except NixError as exc:
+                if applied.prefetches:
+                    # Nothing evaluated before either: the source hash came from a prefetch.
+                    return Verified(False, False, f"not evaluable: {exc}")
+                raise
+            if settings.build:
+                settings.on_step(plan.unit.id, "building")
+                build(settings.runner, installables)
+                return Verified(True, True)
+            return Verified(True, False)
+
+        yield verdict
+
+
 def verify(
     root: Path,
     plan: UpdatePlan,
@@ -80,25 +128,6 @@ def verify(
     before: dict[str, bytes],
     settings: EngineSettings,
 ) -> Verified:
-    settings.on_step(plan.unit.id, "verifying")
-    after = scan_repository(root, settings.pkgs_dir)
-    check_files(root, plan, applied, before, after)
-    touched = set(before)
-    stray = [f for f in _changed_files(root) if f not in touched]
-    if stray:
-        raise VerificationError(f"files outside the plan changed: {', '.join(stray[:5])}")
-    installables = [Installable(root, p, settings.mode) for p in plan.unit.packages]
-    if not installables:
-        return Verified(False, False, "no exported package to evaluate")
-    try:
-        drv_paths(settings.runner, installables)
-    except NixError as exc:
-        if applied.prefetches:
-            # Nothing evaluated before either: the source hash came from a direct prefetch.
-            return Verified(False, False, f"not evaluable: {exc}")
-        raise
-    if settings.build:
-        settings.on_step(plan.unit.id, "building")
-        build(settings.runner, installables)
-        return Verified(True, True)
-    return Verified(True, False)
+    """`verification` with nothing to do meanwhile."""
+    with verification(root, plan, applied, before, settings) as verdict:
+        return verdict()
