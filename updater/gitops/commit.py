@@ -61,13 +61,18 @@ def commit(
         if any(p.startswith("-") for p in paths):
             raise GitError(f"{worktree}: refusing path arguments {list(paths)!r}")
         run_git(["add", "--all", "--", *paths], worktree)
-    if run_git(["diff", "--cached", "--quiet"], worktree, check=False).returncode == 0:
-        raise GitError(f"{worktree}: nothing to commit")
-    run_git(
+    done = run_git(
         [*identity.config_args(), "commit", "--quiet", "--no-verify", "-m", message],
         worktree,
         env=identity.env(),
+        check=False,
     )
+    if done.returncode != 0:
+        # Asked only now: a commit that succeeds needs no second git call to say why.
+        if run_git(["diff", "--cached", "--quiet"], worktree, check=False).returncode == 0:
+            raise GitError(f"{worktree}: nothing to commit")
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        raise GitError(f"git commit in {worktree} failed: {(lines or ['?'])[-1][:300]}")
     return git_out(["rev-parse", "HEAD"], worktree)
 
 

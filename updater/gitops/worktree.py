@@ -4,7 +4,8 @@
 temporary directory outside the repository. The user's checkout (current branch, HEAD, index,
 working tree) is never touched, and no branch is created while the work runs: the local branch
 `updater/<name>` is created or moved only when the block ends without an exception
-(`ScratchWorktree.keep_as`). The worktree is removed and pruned on success and on failure.
+(`ScratchWorktree.keep_as`). The worktree is removed on success and on failure (and pruned
+when removing it failed).
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ def scratch_worktree(
         for branch, expected_old in scratch._keep:
             set_branch(top, branch, head, expected_old)
     finally:
-        run_git(["worktree", "remove", "--force", "--force", str(path)], top, check=False)
+        removed = run_git(["worktree", "remove", "--force", "--force", str(path)], top, check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-        run_git(["worktree", "prune"], top, check=False)
+        if removed.returncode != 0:  # a successful remove leaves nothing to prune
+            run_git(["worktree", "prune"], top, check=False)
