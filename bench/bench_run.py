@@ -16,9 +16,15 @@ for the bot as for a person: a mismatching build registers nothing).
 
 Prints wall times, the number of Nix builds, the bot's overhead over the floor (target < 15 %),
 and checks exactly one source-hash build per distinct source. The fixture's downloads are tiny
-and local (a build takes ~0.1 s), so the bot's fixed cost per unit (worktree, evaluations,
-verification, commit: ~0.4 s) dominates; `--latency` makes each request to the forge take as
-long as a real download would, which is what the overhead is relative to in practice.
+and local (a build takes ~0.1 s), so the bot's fixed cost per unit dominates: beyond the
+floor's one `nix-build` per hash, each unit evaluates once more (the verification of the final
+files, ~0.04 s), adds and removes a scratch worktree (~0.04 s), runs ~9 other git calls
+(~0.04 s: status, add, commit, rev-parse, branch checks, update-ref) and re-scans the repository
+(~0.04 s); the verification evaluation overlaps the re-scan and the commit. `--latency` makes
+each request to the forge take as long as a real download would, which is what the overhead is
+relative to in practice. Parallel units (--jobs) share the machine's CPUs with Nix's
+evaluations, and hash-fixing builds of fake `source` fetchers share one output path, so they
+run one at a time (engine/buildlocks.py).
 
     .venv/bin/python bench/bench_run.py [--rounds 3] [--jobs N]
 """
@@ -312,6 +318,15 @@ def main() -> None:
             jobs = max(best)
             target = (best[jobs] - floor_seconds) / floor_seconds * 100
             print(f"target overhead < 15 % (--jobs {jobs}): {'met' if target < 15 else 'NOT met'}")
+            if target >= 15:
+                units = sum(1 for r in seq.results if r.outcome is Outcome.UPDATED)
+                per_unit = (best[1] - floor_seconds) / max(1, units)
+                print(
+                    f"  why: the fixture's builds take {floor_seconds / max(1, floor_builds):.2f} s "
+                    f"each, and each of the {units} units adds {per_unit:.2f} s (--jobs 1) the floor "
+                    "does not pay: a verification evaluation of the final files, a scratch "
+                    "worktree, ~9 git calls and a re-scan; real downloads (--latency) dwarf them"
+                )
             if failed or not ok:
                 raise SystemExit(1)
     finally:
