@@ -24,11 +24,23 @@ def _children() -> set[int]:
 
 
 def test_start_stop_fast_and_clean(tmp_path: Path) -> None:
+    # Timing: best of three, so a loaded machine (parallel test workers building with Nix) does
+    # not decide; the leftovers below are checked on every cycle.
+    starts, stops = [], []
+    for attempt in range(3):
+        start, stop = _start_stop_cycle(tmp_path / f"cycle-{attempt}")
+        starts.append(start)
+        stops.append(stop)
+    assert min(starts) < 1.0, starts
+    assert min(stops) < 1.0, stops
+
+
+def _start_stop_cycle(tmp_path: Path) -> tuple[float, float]:
     before_threads = set(threading.enumerate())
     before_children = _children()
     started = time.monotonic()
     forge = LocalForge(tmp_path / "f", token=TOKEN).start()
-    assert time.monotonic() - started < 1.0
+    start_time = time.monotonic() - started
     assert forge.url.startswith("http://127.0.0.1:")
     port = int(forge.url.rsplit(":", 1)[1])
 
@@ -40,13 +52,14 @@ def test_start_stop_fast_and_clean(tmp_path: Path) -> None:
 
     stopping = time.monotonic()
     forge.stop()
-    assert time.monotonic() - stopping < 1.0
+    stop_time = time.monotonic() - stopping
     raw.close()
     client.close()
     assert set(threading.enumerate()) - before_threads == set()
     assert _children() - before_children == set()
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{forge.url}/api/v3/rate_limit", timeout=2)
+    return start_time, stop_time
 
 
 def test_context_manager_after_git_traffic(tmp_path: Path) -> None:
