@@ -163,9 +163,15 @@ def test_legacy_hash_notations_build(shared_world: World, tmp_path: Path) -> Non
         f'  prefixed = {src}sha256 = "sha256:" + "{b32}"; }};\n'
         "}\n"
     )
-    res = build(shared_world, path, ["base32", "sriUnderSha256", "prefixed"])
-    assert res.returncode == 0, res.stderr[-2000:]
-    assert len(set(res.stdout.split())) == 1  # one store path: the same fixed output
+    # One nix-build per attribute: Nix 2.8 deadlocks (with build users) or rejects the output
+    # (root builds) when one invocation builds several derivations of the same output path
+    # that is not yet in the store; the engine never asks that of it either (buildlocks.py).
+    outs = set()
+    for attr in ("base32", "sriUnderSha256", "prefixed"):
+        res = build(shared_world, path, [attr])
+        assert res.returncode == 0, res.stderr[-2000:]
+        outs.update(res.stdout.split())
+    assert len(outs) == 1  # one store path: the same fixed output
 
 
 def _tarball(w: World, path: str, dest: Path) -> Path:
