@@ -15,7 +15,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# The product alone: the test world (sandbox/) is a distribution of its own, not copied.
+COPY pyproject.toml setup.py README.md ./
 COPY updater ./updater
 RUN python -m venv /opt/updater \
     && /opt/updater/bin/pip install --no-cache-dir ".[postgres]"

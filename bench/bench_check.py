@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from updater.logs import configure_logging
-from updater.sandbox.forge.local_forge import LocalForge
+from updater_sandbox.forge.local_forge import LocalForge
 
 TOKEN = "ghp_" + "benchTokenNotRealAnywhere".ljust(36, "0")
 BASE = datetime(2025, 1, 1, tzinfo=UTC)

@@ -52,7 +52,7 @@ from updater.logs import configure_logging
 from updater.nix.runner import NixRunner
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import FAKE_SRI, parse
-from updater.sandbox.world import NUR_SOURCE, World
+from updater_sandbox.world import NUR_SOURCE, World
 
 SHARED = ["atproto-api"]  # the unit of the 10 packages sharing one src
 INDEPENDENT = [

@@ -122,7 +122,7 @@ def idle(n: int) -> float:
 
 
 def cycle() -> None:
-    from updater.sandbox.world import World
+    from updater_sandbox.world import World
 
     with tempfile.TemporaryDirectory(prefix="bench-cycle-") as tmp, World(Path(tmp) / "w") as w:
         env = w.process_env()

@@ -81,10 +81,15 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+stamp=.venv/.installed-$(cat pyproject.toml setup.py sandbox/pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
+  # The `test` extra brings the test world (sandbox/, the distribution updater-sandbox) by a
+  # direct reference, which pip installs as a copy, and pip refuses that reference beside an
+  # editable install of the same directory in one call. So the second call swaps the copy for
+  # an editable install: edits to the sandbox then take effect here, as edits to updater do.
   .venv/bin/python -m pip install -q -e '.[test]'
+  .venv/bin/python -m pip install -q --no-deps -e ./sandbox
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 

@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 UPDATER_WITH_BROWSER=1 UPDATER_WITH_POSTGRES=1 bash scripts/bootstrap.sh
 
 export PYTHONDONTWRITEBYTECODE=1
-.venv/bin/ruff check updater tests bench
-.venv/bin/ruff format --check updater tests bench
+.venv/bin/ruff check updater sandbox tests bench
+.venv/bin/ruff format --check updater sandbox tests bench
 .venv/bin/mypy
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 set +e

@@ -8,11 +8,12 @@
   nix,
   openssh,
   # The repository root; only the files the Python build needs are taken from it, so editing
-  # tests or docs does not rebuild the package.
+  # tests, docs or the test world (sandbox/) does not rebuild the package.
   src ? lib.fileset.toSource {
     root = ../..;
     fileset = lib.fileset.unions [
       ../../pyproject.toml
+      ../../setup.py
       ../../README.md
       ../../updater
     ];
@@ -37,7 +38,6 @@ python3Packages.buildPythonApplication {
       apscheduler
       click
       gitpython
-      graphql-core
       httpx
       prometheus-client
       pydantic

@@ -20,8 +20,8 @@ from updater.context import AppContext
 from updater.delivery import Delivery, DeliveryReport
 from updater.engine.result import UpdateResult
 from updater.engine.runner import RunOptions, run_updates
-from updater.sandbox.forge.state import ForgeComment, ForgeIssue, ForgePull
-from updater.sandbox.world import World
+from updater_sandbox.forge.state import ForgeComment, ForgeIssue, ForgePull
+from updater_sandbox.world import World
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sandbox"))
 import openapi_check

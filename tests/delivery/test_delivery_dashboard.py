@@ -15,7 +15,7 @@ from delivery_support import Bot, dashboards, world_environment, writes
 
 from updater.delivery import Delivery
 from updater.engine.result import Outcome, UpdateResult
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from delivery_support import (
 from updater.delivery import Delivery, DeliveryReport, push_url_of, wanted
 from updater.engine.result import Outcome, PinChange, UpdateResult
 from updater.nixfile.model import Location, PinKind
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 OWNER, REPO = "nur-owner", "nur"
 

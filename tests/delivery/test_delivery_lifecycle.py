@@ -26,9 +26,9 @@ from delivery_support import (
 from updater.engine.result import Outcome
 from updater.forge.lifecycle import PERSON_PUSHED_MARKER
 from updater.forge.metadata import parse_metadata
-from updater.sandbox.world import World
 from updater.state.delivery import declined_records, pull_records
 from updater.state.store import StateStore
+from updater_sandbox.world import World
 
 pytestmark = pytest.mark.nix
 

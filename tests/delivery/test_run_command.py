@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from delivery_support import pulls
 
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 PACKAGE = "webapp-skyview"
 

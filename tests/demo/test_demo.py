@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from updater.sandbox.world import FAKE_TOKEN
+from updater_sandbox.world import FAKE_TOKEN
 
 UPDATER = [sys.executable, "-m", "updater"]
 CYCLE_TIMEOUT = 300.0

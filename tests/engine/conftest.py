@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from engine_world import clone_nur
 
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 
 @pytest.fixture(scope="module")

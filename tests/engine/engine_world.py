@@ -14,8 +14,8 @@ from updater.engine.settings import EngineSettings
 from updater.engine.target import Target
 from updater.engine.unit import update_unit
 from updater.nix.runner import NixRunner
-from updater.sandbox.world import World
 from updater.version.policy import placeholder_version
+from updater_sandbox.world import World
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",

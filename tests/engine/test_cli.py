@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from engine_world import git, git_state
 
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 pytestmark = pytest.mark.nix
 

@@ -12,7 +12,7 @@ from engine_world import branch_head, commit_change, git, release, show, update
 from updater.config import Config, PackageConfig
 from updater.engine.result import Outcome
 from updater.nixhash import parse
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 pytestmark = pytest.mark.nix
 

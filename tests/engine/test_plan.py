@@ -15,7 +15,7 @@ from updater.engine.units import Unit, select, units_of
 from updater.errors import UsageError
 from updater.nixfile.model import PinKind, ScanResult
 from updater.nixfile.repository import scan_repository
-from updater.sandbox.world import NUR_SOURCE
+from updater_sandbox.world import NUR_SOURCE
 
 COMMIT = "a" * 40
 LINUX = frozenset({"x86_64-linux"})

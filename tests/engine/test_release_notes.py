@@ -22,9 +22,9 @@ from updater.forge.body import ZERO_WIDTH, pull_body
 from updater.forge.metadata import parse_metadata
 from updater.nixfile.model import Location, PinKind
 from updater.nixfile.repository import scan_repository
-from updater.sandbox.world import World
 from updater.upstream.model import UpstreamRelease
 from updater.version.policy import Decision
+from updater_sandbox.world import World
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
 from delivery_support import Bot, issue, open_pulls, world_environment

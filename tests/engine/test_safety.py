@@ -14,7 +14,7 @@ from updater.engine.sourcehash import prefetch_source
 from updater.engine.units import units_of
 from updater.nixfile.model import PinKind
 from updater.nixfile.repository import scan_repository
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 pytestmark = pytest.mark.nix
 

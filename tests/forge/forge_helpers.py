@@ -13,7 +13,7 @@ from pathlib import Path
 from updater.config import PullRequestConfig
 from updater.forge.auth import StaticToken
 from updater.forge.client import ForgeClient, build_retry
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 TOKEN = "ghp_" + "T" * 36
 OWNER, REPO = "acme", "nur"

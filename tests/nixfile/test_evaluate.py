@@ -9,14 +9,14 @@ import pytest
 from conftest import RepoWriter
 from nixfile_helpers import sri
 
-import updater.sandbox
+import updater_sandbox
 from updater.errors import NixError
 from updater.nixfile.evaluate import attribute_by_evaluation, evaluate_packages
 from updater.nixfile.model import PinKind
 from updater.nixfile.repository import scan_repository
 
 pytestmark = pytest.mark.nix
-SANDBOX = Path(updater.sandbox.__file__).parent
+SANDBOX = Path(updater_sandbox.__file__).parent
 REV = "0123456789abcdef0123456789abcdef01234567"
 
 

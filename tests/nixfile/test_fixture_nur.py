@@ -1,4 +1,4 @@
-"""The fixture NUR (updater/sandbox/nur): every pin with its kind, value, line, group, packages.
+"""The fixture NUR (sandbox/updater_sandbox/nur): every pin with its kind, value, line, group, packages.
 
 The expected table was checked by hand against the fixture's files and its PATTERNS.md; when
 the fixture changes, this test names each pin that moved or changed.
@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-import updater.sandbox
+import updater_sandbox
 from updater.nixfile.edit import apply_edits, edit_for
 from updater.nixfile.model import HashFormat, Pin, PinKind, ScanResult
 from updater.nixfile.parse import check_parse
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import HashAlgo, NixHash
 
-NUR = Path(updater.sandbox.__file__).parent / "nur"
+NUR = Path(updater_sandbox.__file__).parent / "nur"
 
 ATPROTO_11 = tuple(
     f"atproto-{k}"

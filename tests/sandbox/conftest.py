@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 TOKEN = "ghp_" + "F" * 36
 

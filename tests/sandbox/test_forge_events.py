@@ -10,7 +10,7 @@ import pytest
 from conftest import TOKEN, Upstream, run_git
 from openapi_check import spec_available, validate_response
 
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 
 def _feed(api: httpx.Client, path: str, etag: str | None = None) -> httpx.Response:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from conftest import Upstream, run_git
 
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 
 def test_clone_push_ls_remote_through_insteadof(

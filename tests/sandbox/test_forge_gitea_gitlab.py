@@ -7,7 +7,7 @@ from urllib.parse import quote
 import httpx
 from conftest import Upstream
 
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 
 def _history(up: Upstream) -> dict[str, str]:

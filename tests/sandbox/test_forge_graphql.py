@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from conftest import Upstream
 
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 Repo = tuple[Upstream, dict[str, str]]
 

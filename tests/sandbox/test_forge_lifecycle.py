@@ -12,7 +12,7 @@ import httpx
 import pytest
 from conftest import TOKEN, make_upstream, populate
 
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 
 def _children() -> set[int]:

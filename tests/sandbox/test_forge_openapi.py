@@ -15,8 +15,8 @@ import pytest
 from conftest import TOKEN, Upstream
 from openapi_check import spec_available, validate_request, validate_response
 
-from updater.sandbox.forge import LocalForge
-from updater.sandbox.forge.http import Router
+from updater_sandbox.forge import LocalForge
+from updater_sandbox.forge.http import Router
 
 pytestmark = pytest.mark.skipif(
     not spec_available(),

@@ -7,7 +7,7 @@ import time
 import httpx
 from conftest import TOKEN, Upstream
 
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 R = "/repos/alice/proj"
 Repo = tuple[Upstream, dict[str, str]]

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from conftest import TOKEN, Upstream
 
-from updater.sandbox.forge import LocalForge
+from updater_sandbox.forge import LocalForge
 
 R = "/repos/alice/proj"
 Repo = tuple[Upstream, dict[str, str]]

@@ -11,7 +11,7 @@ import world_fixtures
 from world_fixtures import build, instantiate, run_nix
 
 from updater.nixhash import HashFormat, convert, to_sri
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 shared_world = world_fixtures.shared_world
 world = world_fixtures.world

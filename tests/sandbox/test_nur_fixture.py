@@ -10,9 +10,9 @@ import pytest
 import world_fixtures
 from world_fixtures import build, run_nix
 
-from updater.sandbox.spec import UPSTREAMS
-from updater.sandbox.upstreams import Upstream
-from updater.sandbox.world import NUR_SOURCE, World
+from updater_sandbox.spec import UPSTREAMS
+from updater_sandbox.upstreams import Upstream
+from updater_sandbox.world import NUR_SOURCE, World
 
 shared_world = world_fixtures.shared_world
 

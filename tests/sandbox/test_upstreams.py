@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from updater.nixhash import to_sri
-from updater.sandbox import nar
-from updater.sandbox.spec import UPSTREAMS, upstream_spec
-from updater.sandbox.upstreams import AUTHOR, Upstream
+from updater_sandbox import nar
+from updater_sandbox.spec import UPSTREAMS, upstream_spec
+from updater_sandbox.upstreams import AUTHOR, Upstream
 
 
 def git(repo: Path, *args: str) -> str:

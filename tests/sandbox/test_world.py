@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import world_fixtures
 
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 world = world_fixtures.world
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 NIX_TIMEOUT = 600
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from updater.sandbox.forge.local_forge import LocalForge
+from updater_sandbox.forge.local_forge import LocalForge
 
 TOKEN = "ghp_" + "serviceTestTokenNotReal".ljust(36, "0")
 RUN_TOKEN = "run-token-for-tests-0123456789"

@@ -16,7 +16,6 @@ import pytest
 
 from updater.config import Config, Endpoints, Secrets, parse_config
 from updater.context import AppContext
-from updater.sandbox.world import World
 from updater.service.app import Service
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.lock import FileRunLock
@@ -25,6 +24,7 @@ from updater.service.shard import Shard
 from updater.service.standard_cycle import StandardCycle, update_stage_for
 from updater.state.delivery import dashboard_number
 from updater.state.store import StateStore
+from updater_sandbox.world import World
 
 NUR_API = "/api/v3/repos/nur-owner/nur"
 

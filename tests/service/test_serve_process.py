@@ -31,10 +31,10 @@ from service_support import (
     world_env,
 )
 
-from updater.sandbox.forge.local_forge import LocalForge
 from updater.service.lock import FileRunLock
 from updater.service.status import recent_runs
 from updater.state.store import StateStore
+from updater_sandbox.forge.local_forge import LocalForge
 
 TOKEN_HEADER = {"Authorization": f"Bearer {RUN_TOKEN}"}
 

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from service_support import free_port, healthz, http, wait_for
 
-from updater.sandbox.world import World
 from updater.service.lock import FileRunLock
 from updater.service.status import recent_runs
 from updater.state.store import StateStore
+from updater_sandbox.world import World
 
 RUN_TOKEN = "run-token-for-the-world-test"
 PACKAGE = "webapp-skyview"  # a cheap package of the fixture NUR with a newer release upstream

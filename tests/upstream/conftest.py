@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from upstream_fixtures import TOKEN
 
-from updater.sandbox.forge.local_forge import LocalForge
+from updater_sandbox.forge.local_forge import LocalForge
 
 
 @pytest.fixture

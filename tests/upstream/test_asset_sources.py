@@ -19,9 +19,9 @@ import pytest
 from updater.config import parse_config
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import to_sri
-from updater.sandbox.world import World
 from updater.upstream.assets import release_asset_of
 from updater.upstream.tracking import Tracked, plan
+from updater_sandbox.world import World
 
 ORG = """{ callPackage }:
 {

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from upstream_fixtures import BASE, TOKEN, Tag, build_repo
 
-from updater.sandbox.forge.local_forge import LocalForge
 from updater.state.store import StateStore
+from updater_sandbox.forge.local_forge import LocalForge
 
 ORG = """{ callPackage }:
 {

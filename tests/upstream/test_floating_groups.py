@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from updater.sandbox.world import World
+from updater_sandbox.world import World
 
 FLOATING = {"resolver-handle-resolver", "tools-atctl-nightly", "firehose-explorer"}
 

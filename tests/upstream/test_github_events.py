@@ -12,11 +12,11 @@ import httpx
 import pytest
 from upstream_fixtures import TOKEN, Tag, build_repo
 
-from updater.sandbox.forge.local_forge import LocalForge
 from updater.state.store import StateStore
 from updater.upstream.github import GitHubApi, GitHubQuery, GitHubSource, Result
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import SourceSpec, UpstreamSnapshot
+from updater_sandbox.forge.local_forge import LocalForge
 
 FAST = HttpSettings(backoff_base=0.01, max_attempts=4)
 REPOS = [("acme", "one"), ("acme", "two"), ("acme", "three"), ("bob", "solo")]

@@ -10,11 +10,11 @@ import pytest
 from upstream_fixtures import BASE, TOKEN, Tag, build_repo
 
 from updater.errors import RateLimitedError, UpstreamError
-from updater.sandbox.forge.local_forge import LocalForge
 from updater.state.store import StateStore
 from updater.upstream.github import GitHubApi, GitHubQuery, GitHubSource
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import SourceSpec
+from updater_sandbox.forge.local_forge import LocalForge
 
 FAST = HttpSettings(backoff_base=0.01, max_attempts=4)
 

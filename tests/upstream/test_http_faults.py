@@ -11,8 +11,8 @@ from upstream_fixtures import TOKEN
 
 from updater.errors import RateLimitedError, UpstreamError
 from updater.logs import configure_logging
-from updater.sandbox.forge.local_forge import LocalForge
 from updater.upstream.http import HttpClient, HttpResponse, HttpSettings
+from updater_sandbox.forge.local_forge import LocalForge
 
 FAST = HttpSettings(backoff_base=0.01, max_attempts=4, min_rate_wait=0.05)
 

@@ -10,13 +10,13 @@ import pytest
 from upstream_fixtures import BASE, Tag, build_repo
 
 from updater.errors import UnsafeValueError, UpstreamError
-from updater.sandbox.forge.local_forge import LocalForge
 from updater.upstream.assets import is_floating, next_asset_url
 from updater.upstream.forgejo import ForgejoSource
 from updater.upstream.git import GitSource
 from updater.upstream.gitlab import GitLabSource
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import SourceSpec
+from updater_sandbox.forge.local_forge import LocalForge
 
 TAGS = [Tag("v1.0.0", 1, annotated=True), Tag("v1.1.0", 2), Tag("v2.0.0-beta", 4)]
 

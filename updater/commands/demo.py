@@ -1,6 +1,6 @@
 """`updater demo`: start the local world, run one full cycle, show where to look.
 
-The composition lives in updater/sandbox/demo.py; this module only reads the options.
+The composition lives in sandbox/updater_sandbox/demo.py; this module only reads the options.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def command(ctx: AppContext, once: bool, directory: Path | None, listen: str) ->
     from rich.console import Console
 
     from updater.logs import configure_logging
-    from updater.sandbox.demo import DemoOptions, check_directory, run_demo
     from updater.service.http import parse_listen
+    from updater_sandbox.demo import DemoOptions, check_directory, run_demo
 
     try:
         parse_listen(listen)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from updater.sandbox.forge.core import ForgeCore
-from updater.sandbox.forge.http import Request, Response
+from updater_sandbox.forge.core import ForgeCore
+from updater_sandbox.forge.http import Request, Response
 
 _SEG = r"[^/]+"
 # GitHub and Forgejo: /{host}/{owner}/{repo}/archive/{rev}.tar.gz (rev may be refs/tags/x).

@@ -34,12 +34,12 @@ from graphql import (
     validate,
 )
 
-from updater.sandbox.forge.core import ForgeCore, valid_name
-from updater.sandbox.forge.github_shapes import iso, node_id
-from updater.sandbox.forge.gitrepo import BareRepo, CommitInfo, RefInfo
-from updater.sandbox.forge.http import Request, Response
-from updater.sandbox.forge.ratelimit import RateSnapshot, rate_headers
-from updater.sandbox.forge.state import ForgeRelease
+from updater_sandbox.forge.core import ForgeCore, valid_name
+from updater_sandbox.forge.github_shapes import iso, node_id
+from updater_sandbox.forge.gitrepo import BareRepo, CommitInfo, RefInfo
+from updater_sandbox.forge.http import Request, Response
+from updater_sandbox.forge.ratelimit import RateSnapshot, rate_headers
+from updater_sandbox.forge.state import ForgeRelease
 
 HOST = "github.com"
 MAX_PAGE = 100

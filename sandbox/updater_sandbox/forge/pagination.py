@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from updater.sandbox.forge.http import Request
+from updater_sandbox.forge.http import Request
 
 T = TypeVar("T")
 

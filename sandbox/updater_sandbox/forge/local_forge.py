@@ -8,18 +8,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from updater.sandbox.forge.app import ApiMount, ForgeApp, RecordedRequest
-from updater.sandbox.forge.core import HOSTS, ForgeCore, valid_name
-from updater.sandbox.forge.faults import Faults
-from updater.sandbox.forge.gitea import GiteaApi
-from updater.sandbox.forge.github_events import GitHubEventsApi
-from updater.sandbox.forge.github_graphql import GitHubGraphQL
-from updater.sandbox.forge.github_rest import GitHubRest
-from updater.sandbox.forge.gitlab import GitLabApi
-from updater.sandbox.forge.http import Response, Router
-from updater.sandbox.forge.ratelimit import RateLimits
-from updater.sandbox.forge.server import ForgeHTTPServer
-from updater.sandbox.forge.state import (
+from updater_sandbox.forge.app import ApiMount, ForgeApp, RecordedRequest
+from updater_sandbox.forge.core import HOSTS, ForgeCore, valid_name
+from updater_sandbox.forge.faults import Faults
+from updater_sandbox.forge.gitea import GiteaApi
+from updater_sandbox.forge.github_events import GitHubEventsApi
+from updater_sandbox.forge.github_graphql import GitHubGraphQL
+from updater_sandbox.forge.github_rest import GitHubRest
+from updater_sandbox.forge.gitlab import GitLabApi
+from updater_sandbox.forge.http import Response, Router
+from updater_sandbox.forge.ratelimit import RateLimits
+from updater_sandbox.forge.server import ForgeHTTPServer
+from updater_sandbox.forge.state import (
     PERSON_USER,
     ForgeAsset,
     ForgeRelease,

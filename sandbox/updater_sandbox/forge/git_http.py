@@ -6,8 +6,8 @@ import os
 import re
 import subprocess
 
-from updater.sandbox.forge.core import ForgeCore
-from updater.sandbox.forge.http import Request, Response
+from updater_sandbox.forge.core import ForgeCore
+from updater_sandbox.forge.http import Request, Response
 
 _TIMEOUT = 120.0
 # /{host}/{owner}/{repo}[.git]/{service path}

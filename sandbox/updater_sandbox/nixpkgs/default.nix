@@ -1,6 +1,6 @@
 # A small nixpkgs-shaped package set for the local world: `import <nixpkgs> { }` with
 # NIX_PATH=nixpkgs=<this directory>. It offers what NUR package files call, under nixpkgs'
-# names and attribute shapes, and nothing else. See updater/sandbox/README.md.
+# names and attribute shapes, and nothing else. See sandbox/README.md.
 {
   system ? builtins.currentSystem,
   overlays ? [ ],

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from updater.errors import GitError
-from updater.sandbox.forge.core import ForgeCore, looks_like_jwt
-from updater.sandbox.forge.github_shapes import GitHubShapes, RepoFacts, iso, stable_id
-from updater.sandbox.forge.gitrepo import BareRepo, GitPerson
-from updater.sandbox.forge.http import Request, Response, Router
-from updater.sandbox.forge.pagination import paginate
-from updater.sandbox.forge.state import (
+from updater_sandbox.forge.core import ForgeCore, looks_like_jwt
+from updater_sandbox.forge.github_shapes import GitHubShapes, RepoFacts, iso, stable_id
+from updater_sandbox.forge.gitrepo import BareRepo, GitPerson
+from updater_sandbox.forge.http import Request, Response, Router
+from updater_sandbox.forge.pagination import paginate
+from updater_sandbox.forge.state import (
     PERSON_USER,
     ForgeComment,
     ForgeIssue,

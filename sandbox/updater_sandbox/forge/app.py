@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from updater.sandbox.forge.archives import serve_archive, serve_asset
-from updater.sandbox.forge.core import ForgeCore, looks_like_jwt
-from updater.sandbox.forge.faults import SECONDARY_LIMIT_MESSAGE
-from updater.sandbox.forge.git_http import serve_git
-from updater.sandbox.forge.http import Request, Response, Router
-from updater.sandbox.forge.ratelimit import rate_headers
+from updater_sandbox.forge.archives import serve_archive, serve_asset
+from updater_sandbox.forge.core import ForgeCore, looks_like_jwt
+from updater_sandbox.forge.faults import SECONDARY_LIMIT_MESSAGE
+from updater_sandbox.forge.git_http import serve_git
+from updater_sandbox.forge.http import Request, Response, Router
+from updater_sandbox.forge.ratelimit import rate_headers
 
 DOCS = "https://docs.github.com/rest"
 

@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from updater.sandbox.forge.app import ForgeApp
-from updater.sandbox.forge.http import Request
+from updater_sandbox.forge.app import ForgeApp
+from updater_sandbox.forge.http import Request
 
 _MAX_BODY = 512 * 1024 * 1024
 _IDLE_TIMEOUT = 30.0

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from updater.sandbox.forge.core import ForgeCore
-from updater.sandbox.forge.events import ForgeEvent, ref_kind, short_ref
-from updater.sandbox.forge.github_shapes import GitHubShapes, stable_id
-from updater.sandbox.forge.http import Request, Response, Router
-from updater.sandbox.forge.pagination import paginate
-from updater.sandbox.forge.state import ForgeUser
+from updater_sandbox.forge.core import ForgeCore
+from updater_sandbox.forge.events import ForgeEvent, ref_kind, short_ref
+from updater_sandbox.forge.github_shapes import GitHubShapes, stable_id
+from updater_sandbox.forge.http import Request, Response, Router
+from updater_sandbox.forge.pagination import paginate
+from updater_sandbox.forge.state import ForgeUser
 
 HOST = "github.com"
 POLL_INTERVAL = "60"

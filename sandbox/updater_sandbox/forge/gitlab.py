@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from updater.sandbox.forge.core import ForgeCore
-from updater.sandbox.forge.github_shapes import iso, stable_id
-from updater.sandbox.forge.gitrepo import BareRepo, CommitInfo
-from updater.sandbox.forge.http import Request, Response, Router
-from updater.sandbox.forge.pagination import paginate
-from updater.sandbox.forge.state import ForgeRelease, utcnow
+from updater_sandbox.forge.core import ForgeCore
+from updater_sandbox.forge.github_shapes import iso, stable_id
+from updater_sandbox.forge.gitrepo import BareRepo, CommitInfo
+from updater_sandbox.forge.http import Request, Response, Router
+from updater_sandbox.forge.pagination import paginate
+from updater_sandbox.forge.state import ForgeRelease, utcnow
 
 HOST = "gitlab.com"
 P = r"/projects/(?P<owner>[^/]+)/(?P<repo>[^/]+)"

@@ -4,7 +4,7 @@
         subprocess.run([...], env=w.process_env(), cwd=w.nur_path, ...)
         w.upstream("jetstream").add_release("0.5.0", deps_change=True)
 
-See docs/SANDBOX.md for the URL routing contract and updater/sandbox/README.md for the rest.
+See docs/SANDBOX.md for the URL routing contract and sandbox/README.md for the rest.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from pathlib import Path
 from types import TracebackType
 
 from updater.errors import GitError
-from updater.sandbox import nar
-from updater.sandbox.forge import LocalForge
-from updater.sandbox.spec import UPSTREAMS, UpstreamSpec
-from updater.sandbox.upstreams import Upstream, commit_block, fast_import, init_bare
+from updater_sandbox import nar
+from updater_sandbox.forge import LocalForge
+from updater_sandbox.spec import UPSTREAMS, UpstreamSpec
+from updater_sandbox.upstreams import Upstream, commit_block, fast_import, init_bare
 
 SANDBOX_DIR = Path(__file__).resolve().parent
 NIXPKGS_PATH = SANDBOX_DIR / "nixpkgs"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from updater.sandbox.forge.gitrepo import CommitInfo, DiffStat, GitPerson, RefInfo
-from updater.sandbox.forge.state import (
+from updater_sandbox.forge.gitrepo import CommitInfo, DiffStat, GitPerson, RefInfo
+from updater_sandbox.forge.state import (
     ForgeAsset,
     ForgeComment,
     ForgeIssue,

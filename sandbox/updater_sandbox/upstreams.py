@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Protocol
 
 from updater.errors import GitError
-from updater.sandbox import nar
-from updater.sandbox.spec import (
+from updater_sandbox import nar
+from updater_sandbox.spec import (
     DAY,
     EPOCH,
     LOCK_RULES,
@@ -40,7 +40,7 @@ TAGGER = "Release Bot <release-bot@upstream.example>"
 
 
 class ReleaseRegistry(Protocol):
-    """The part of the local forge the upstreams need (see updater.sandbox.forge.LocalForge)."""
+    """The part of the local forge the upstreams need (see updater_sandbox.forge.LocalForge)."""
 
     def add_release(
         self,

@@ -1,7 +1,7 @@
 # Language builders under nixpkgs' names. Each dependency derivation (`goModules`, `npmDeps`,
 # `cargoDeps`, `pnpmDeps`) is a real fixed-output derivation over the package's lock file; its
 # output is the lock file's dependency lines, so its hash changes exactly when they do. The
-# lock-file rules are the ones `updater.sandbox.spec.LOCK_RULES` describes.
+# lock-file rules are the ones `updater_sandbox.spec.LOCK_RULES` describes.
 {
   lib,
   system,

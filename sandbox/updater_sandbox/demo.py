@@ -33,15 +33,15 @@ from rich.status import Status
 from updater.config import Config, Endpoints, ForgeConfig, PullRequestConfig, Secrets, StateConfig
 from updater.context import AppContext
 from updater.errors import UpdaterError, UsageError
-from updater.sandbox.viewer import ForgeViewer, write_snapshot
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.standard_cycle import StandardCycle, UpdateOutcome, UpdateStage
 from updater.upstream.tracking import Checked
+from updater_sandbox.viewer import ForgeViewer, write_snapshot
 
 if TYPE_CHECKING:
-    from updater.sandbox.world import World
     from updater.service.app import Service
     from updater.state.store import StateStore
+    from updater_sandbox.world import World
 
 _GIT_TIMEOUT = 30.0
 _STOP_TIMEOUT = 60.0
@@ -314,8 +314,8 @@ def run_demo(options: DemoOptions, console: Console, out: Console) -> int:
     Exit code: 0 when the cycle ran (the fixture's deliberate failures are printed, not fatal);
     1 when it could not run or crashed; 130 when interrupted during the cycle with --once.
     """
-    from updater.sandbox.spec import UPSTREAMS
-    from updater.sandbox.world import World
+    from updater_sandbox.spec import UPSTREAMS
+    from updater_sandbox.world import World
 
     root = options.root
     root.mkdir(parents=True, exist_ok=True)
@@ -439,7 +439,7 @@ def _cycle(
         progress.line(
             "[yellow]-[/]",
             f"{len(left)} package(s) not updated (the fixture NUR has some on purpose, see "
-            "updater/sandbox/nur/PATTERNS.md):",
+            "sandbox/updater_sandbox/nur/PATTERNS.md):",
         )
         for name, state, why in left:
             progress.line(" ", f"  {name}: {state}: {why}")

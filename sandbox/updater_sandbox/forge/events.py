@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from updater.sandbox.forge.gitrepo import RefSnapshot
-from updater.sandbox.forge.state import ForgeRelease, ForgeUser, RepoKey, utcnow
+from updater_sandbox.forge.gitrepo import RefSnapshot
+from updater_sandbox.forge.state import ForgeRelease, ForgeUser, RepoKey, utcnow
 
 # GitHub keeps at most 300 events per timeline.
 TIMELINE = 300

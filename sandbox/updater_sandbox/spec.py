@@ -20,7 +20,7 @@ import tarfile
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from updater.sandbox.nar import TreeFile
+from updater_sandbox.nar import TreeFile
 
 # 2025-01-01T00:00:00Z: commit n of an upstream is dated EPOCH + offset + n days.
 EPOCH = 1735689600

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from updater.sandbox.forge.events import EventLog
-from updater.sandbox.forge.faults import Faults
-from updater.sandbox.forge.github_shapes import stable_id
-from updater.sandbox.forge.gitrepo import BareRepo, CommitCache, RefCache, RefSnapshot
-from updater.sandbox.forge.ratelimit import RateLimits
-from updater.sandbox.forge.state import BOT_USER, PERSON_USER, ForgeState, ForgeUser, utcnow
+from updater_sandbox.forge.events import EventLog
+from updater_sandbox.forge.faults import Faults
+from updater_sandbox.forge.github_shapes import stable_id
+from updater_sandbox.forge.gitrepo import BareRepo, CommitCache, RefCache, RefSnapshot
+from updater_sandbox.forge.ratelimit import RateLimits
+from updater_sandbox.forge.state import BOT_USER, PERSON_USER, ForgeState, ForgeUser, utcnow
 
 HOSTS: tuple[str, ...] = (
     "github.com",
