@@ -1,6 +1,8 @@
 """`updater demo`: start the local world, run one full cycle, show where to look.
 
-The composition lives in sandbox/updater_sandbox/demo.py; this module only reads the options.
+The world and the composition live in the test world's distribution (sandbox/, package
+updater_sandbox), which a plain install of the product does not have: then the command says in
+one line what to install. This module only reads the options.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import click
 
 from updater.context import AppContext
 from updater.errors import UpdaterError, UsageError
+
+# What `pip install '.[demo]'` adds: the test world and the local forge's GraphQL library.
+_WORLD_MODULES = frozenset({"updater_sandbox", "graphql"})
 
 
 @click.command("demo")
@@ -41,7 +46,16 @@ def command(ctx: AppContext, once: bool, directory: Path | None, listen: str) ->
 
     from updater.logs import configure_logging
     from updater.service.http import parse_listen
-    from updater_sandbox.demo import DemoOptions, check_directory, run_demo
+
+    try:
+        from updater_sandbox.demo import DemoOptions, check_directory, run_demo
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in _WORLD_MODULES:
+            raise
+        raise UsageError(
+            "the demo runs in the test world, which this install lacks: "
+            "pip install '.[demo]' in a checkout of updater"
+        ) from None
 
     try:
         parse_listen(listen)
