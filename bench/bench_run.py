@@ -24,7 +24,7 @@ files, ~0.04 s), adds and removes a scratch worktree (~0.04 s), runs ~9 other gi
 each request to the forge take as long as a real download would, which is what the overhead is
 relative to in practice. Parallel units (--jobs) share the machine's CPUs with Nix's
 evaluations, and hash-fixing builds of fake `source` fetchers share one output path, so they
-run one at a time (engine/buildlocks.py).
+run one at a time (nix/buildlocks.py).
 
     .venv/bin/python bench/bench_run.py [--rounds 3] [--jobs N]
 """

@@ -14,8 +14,8 @@ from nixworld import NixWorld
 
 from updater.errors import NixError
 from updater.nix import prefetch
-from updater.nix.evaluate import drv_path
 from updater.nix.fixing import build, fix_hash
+from updater.nix.inspect import drv_path
 from updater.nix.runner import EvalMode, Installable
 
 pytestmark = pytest.mark.nix

@@ -9,7 +9,7 @@ import structlog
 from nixworld import NixWorld
 
 from updater.errors import NixError
-from updater.nix.evaluate import inspect_attr, split_attr_path
+from updater.nix.inspect import inspect_attr, split_attr_path
 from updater.nix.runner import (
     EvalMode,
     Installable,

@@ -23,15 +23,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from updater import nixhash
-from updater.engine.evaluation import fix_drvs, inspect_many
 from updater.engine.hashes import REFRESHERS
 from updater.engine.plan import HashRefresh, UpdatePlan
 from updater.engine.settings import EngineSettings
 from updater.engine.sourcehash import prefetch_source
 from updater.errors import NixError, UnsafeValueError
 from updater.logs import get_logger
-from updater.nix.evaluate import AttrInfo, FetchInfo
-from updater.nix.fixing import fix_hash
+from updater.nix.fixing import fix_drvs, fix_hash
+from updater.nix.inspect import AttrInfo, FetchInfo, inspect_many
 from updater.nix.runner import Installable, NixRunner
 from updater.nixfile.edit import apply_edits, edit_for
 from updater.nixfile.model import Location, Pin, PinKind, ScanResult

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from updater.engine.buildlocks import BuildLocks
 from updater.gitops.commit import Identity
+from updater.nix.buildlocks import BuildLocks
 from updater.nix.runner import EvalMode, NixRunner
 
 

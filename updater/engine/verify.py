@@ -21,8 +21,8 @@ from updater.engine.plan import UpdatePlan
 from updater.engine.settings import EngineSettings
 from updater.errors import NixError, UpdaterError
 from updater.gitops.command import run_git
-from updater.nix.evaluate import drv_paths
 from updater.nix.fixing import build
+from updater.nix.inspect import drv_paths
 from updater.nix.runner import Installable
 from updater.nixfile.model import ScanResult
 from updater.nixfile.repository import scan_repository

@@ -1,5 +1,8 @@
 """Hash-fixing builds: build a derivation whose hash is fake and read the hash Nix got.
 
+`fix_hash` builds one attribute; `fix_drvs` realises already-instantiated derivations directly
+(`nix-store --realise`): no second evaluation, several fixed-output derivations in one call.
+
 A got-hash is only trusted when the mismatch names the derivation we targeted (its drvPath,
 instantiated beforehand from the same attribute). A mismatch in any other fixed-output
 derivation is an error unless the caller explicitly allows a dependency's (the way to measure a
@@ -11,16 +14,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from updater.errors import NixError
 from updater.logs import get_logger
-from updater.nix.evaluate import drv_path, output_paths
+from updater.nix.buildlocks import BuildLocks, batches, drv_outputs
+from updater.nix.inspect import drv_path, output_paths
 from updater.nix.mismatch import Mismatch, parse_mismatches
 from updater.nix.runner import EvalMode, Installable, NixResult, NixRunner
 from updater.nixhash import NixHash
 
-__all__ = ["FixedHash", "build", "drv_path", "fix_hash"]
+__all__ = ["Fixed", "FixedHash", "build", "drv_path", "fix_drvs", "fix_hash"]
 
 _log = get_logger("updater.nix.fixing")
 
@@ -129,3 +134,83 @@ def build(runner: NixRunner, installables: Sequence[Installable]) -> tuple[str, 
         except (ValueError, KeyError, TypeError, AttributeError):
             raise NixError(f"building {names}: unexpected output {result.stdout[:200]!r}") from None
     return tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
+
+
+@dataclass(frozen=True)
+class Fixed:
+    drv: str
+    got: NixHash
+    seconds: float
+
+
+def _concerning(mismatches: list[Mismatch], drv: str, runner: NixRunner) -> Mismatch | None:
+    for m in mismatches:
+        if m.drv_path is not None and m.concerns(drv):
+            return m
+    if any(m.drv_path is None for m in mismatches):
+        outputs = output_paths(runner, drv)
+        for m in mismatches:
+            if m.drv_path is None and m.concerns(drv, outputs):
+                return m
+    return None
+
+
+def fix_drvs(
+    runner: NixRunner, drvs: Sequence[str], locks: BuildLocks | None = None
+) -> dict[str, Fixed]:
+    """Realise fixed-output derivations whose hash is fake; return each one's got-hash.
+
+    Derivations that would write the same output path (two fake `source` fetchers) are
+    realised one after the other, and with `locks` no other unit's build writes that path
+    meanwhile (see buildlocks.py: Nix would otherwise wait its 5 s poll interval).
+    Raises NixError (with Nix's log tail) if any of them fails for another reason, succeeds
+    although its hash is fake, or if a mismatch names a derivation we did not target.
+    """
+    wanted = list(dict.fromkeys(drvs))
+    if not wanted:
+        return {}
+    for drv in wanted:
+        if not drv.startswith("/nix/store/") or not drv.endswith(".drv"):
+            raise NixError(f"not a store derivation: {drv!r}")
+    outputs: dict[str, tuple[str, ...]] = {}
+    for drv in wanted:
+        outputs[drv] = drv_outputs(drv) or output_paths(runner, drv)
+    out: dict[str, Fixed] = {}
+    for batch in batches(wanted, outputs):
+        held = [p for drv in batch for p in outputs[drv]]
+        with locks.outputs(held) if locks is not None else nullcontext():
+            result = runner.run("nix-store", ["--realise", "--keep-going", *batch])
+        out |= _fixed(runner, batch, result)
+    return out
+
+
+def _fixed(runner: NixRunner, wanted: list[str], result: NixResult) -> dict[str, Fixed]:
+    """Each targeted derivation's got-hash from one realise's mismatches."""
+    mismatches = parse_mismatches(result.stderr)
+    out: dict[str, Fixed] = {}
+    for drv in wanted:
+        m = _concerning(mismatches, drv, runner)
+        if m is None:
+            if result.ok:
+                raise NixError(
+                    f"{drv} built although its hash is fake: it is not the fixed-output "
+                    "derivation of this hash",
+                    result.tail(),
+                )
+            other = next((x for x in mismatches if not any(x.concerns(d) for d in wanted)), None)
+            if other is not None:
+                raise NixError(
+                    f"hash mismatch in {other.drv_path or other.output_path}, not in the "
+                    f"targeted {drv} (specified {other.specified.sri}, got {other.got.sri})",
+                    result.tail(),
+                )
+            last = next(
+                (ln.strip() for ln in reversed(result.stderr.splitlines()) if "error:" in ln),
+                f"exit code {result.returncode}",
+            )
+            raise NixError(f"building {drv} failed: {last[:300]}", result.tail())
+        if not m.specified.is_fake:
+            raise NixError(f"{drv}: expected a fake hash there, Nix saw {m.specified.sri}")
+        out[drv] = Fixed(drv, m.got, result.duration / len(wanted))
+        _log.debug("hash fixed", drv=drv, got=m.got.sri)
+    return out

@@ -1,4 +1,4 @@
-# One JSON record describing one attribute of a package repository, for updater/nix/evaluate.py.
+# One JSON record describing one attribute of a package repository, for updater/nix/inspect.py.
 #
 # Called as:
 #   nix-instantiate --eval --strict --json inspect.nix \

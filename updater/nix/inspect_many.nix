@@ -1,5 +1,5 @@
 # Several attributes of a package repository described in ONE evaluation, for
-# updater/engine/evaluation.py: one record per attribute path, as updater/nix/inspect.nix
+# updater/nix/inspect.py (inspect_many): one record per attribute path, as updater/nix/inspect.nix
 # writes it, or null when the attribute cannot be evaluated (so one broken package does not
 # hide the others). Arguments arrive only through --argstr.
 {

@@ -1,16 +1,19 @@
 """Evaluating attributes: drvPath, the declared hashes and URLs of fetchers, dependency FODs.
 
-All Nix code lives in `inspect.nix` next to this module; arguments reach it only through
-`--argstr` (the attribute path as a JSON list), so no Nix source is ever assembled from strings.
+All Nix code lives in `inspect.nix` next to this module (and `inspect_many.nix`, which
+describes many attributes in one evaluation, so a step of the refresh costs one evaluation, not
+one per package); arguments reach it only through `--argstr` (the attribute paths as JSON
+lists), so no Nix source is ever assembled from strings.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 
 from updater.errors import NixError
@@ -81,6 +84,57 @@ def split_attr_path(attr: str) -> list[str]:
 
 def inspect_nix_path() -> Path:
     return Path(str(resources.files("updater.nix").joinpath(INSPECT_NIX)))
+
+
+_RECORDS = TypeAdapter(list[AttrInfo | None])
+
+
+def _inspect_many_path() -> Path:
+    return Path(str(resources.files("updater.nix").joinpath("inspect_many.nix")))
+
+
+def inspect_many(
+    runner: NixRunner, repo: Path, attrs: Sequence[str], mode: EvalMode
+) -> dict[str, AttrInfo | None]:
+    """attr -> its record, or None when that attribute does not evaluate (one evaluation)."""
+    if not attrs:
+        return {}
+    flake = mode is EvalMode.FLAKE
+    paths = [split_attr_path(a) for a in attrs]
+    args = [
+        *(FLAKE_FEATURES if flake else ()),
+        "--eval",
+        # Forcing drvPath must write the .drv files: they are realised next, with no second
+        # evaluation. (Without it, --eval only computes the paths.)
+        "--read-write-mode",
+        "--strict",
+        "--json",
+        str(_inspect_many_path()),
+        "--argstr",
+        "inspect",
+        str(inspect_nix_path()),
+        "--argstr",
+        "repo",
+        f"path:{repo.resolve()}" if flake else str(repo.resolve()),
+        "--argstr",
+        "attrPaths",
+        json.dumps(paths),
+        "--argstr",
+        "mode",
+        mode.value,
+    ]
+    if runner.options.system:
+        args += ["--argstr", "system", runner.options.system]
+    result = runner.check("nix-instantiate", args, f"cannot evaluate {repo}")
+    try:
+        records = _RECORDS.validate_json(result.stdout)
+    except ValidationError as exc:
+        raise NixError(f"unexpected records from inspect_many.nix: {exc}") from None
+    if len(records) != len(attrs):
+        raise NixError(f"inspect_many.nix gave {len(records)} records for {len(attrs)} attributes")
+    return {
+        a: (r if r is not None and r.found else None) for a, r in zip(attrs, records, strict=True)
+    }
 
 
 def inspect_attr(runner: NixRunner, installable: Installable) -> AttrInfo:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from updater.engine.buildlocks import BuildLocks, batches, drv_outputs
-from updater.engine.evaluation import fix_drvs
-from updater.nix.evaluate import drv_paths
+from updater.nix.buildlocks import BuildLocks, batches, drv_outputs
+from updater.nix.fixing import fix_drvs
+from updater.nix.inspect import drv_paths
 from updater.nix.runner import Installable, NixOptions, NixRunner
 
 _FODS = """
