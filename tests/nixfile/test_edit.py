@@ -13,9 +13,9 @@ from conftest import RepoWriter
 from nixfile_helpers import b16, b32, digest, sri
 
 from updater.errors import EditConflictError, NixFileError, UnsafeValueError
+from updater.nix.inspect import check_parse
 from updater.nixfile.edit import Edit, apply_edits, edit_for
 from updater.nixfile.model import HashAlgo, PinKind
-from updater.nixfile.parse import check_parse
 from updater.nixfile.repository import scan_repository
 
 REV = "0123456789abcdef0123456789abcdef01234567"

@@ -10,8 +10,10 @@ from conftest import RepoWriter
 from nixfile_helpers import sri
 
 import updater_sandbox
+from updater.engine.attribution import attribute_by_evaluation
 from updater.errors import NixError
-from updater.nixfile.evaluate import attribute_by_evaluation, evaluate_packages
+from updater.nix.inspect import evaluate_packages
+from updater.nix.runner import NixRunner
 from updater.nixfile.model import PinKind
 from updater.nixfile.repository import scan_repository
 
@@ -54,7 +56,7 @@ def test_fixture_nur_evaluation_agrees_with_the_static_reading() -> None:
     env = dict(os.environ, NIX_PATH=f"nixpkgs={SANDBOX / 'nixpkgs'}")
     nur = SANDBOX / "nur"
     static = scan_repository(nur)
-    result = attribute_by_evaluation(static, evaluate_packages(nur, env=env))
+    result = attribute_by_evaluation(static, evaluate_packages(nur, runner=NixRunner(base_env=env)))
     for before, after in zip(static.pins, result.pins, strict=True):
         assert set(before.packages) <= set(after.packages)
         assert set(after.packages) - set(before.packages) == set(), (after.file, after.line)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from updater.nixfile.parse import check_parse, parse_source, parse_warnings
+from updater.nix.inspect import check_parse
+from updater.nixfile.parse import parse_source, parse_warnings
 
 
 @pytest.mark.nix

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from updater import nixhash
 from updater.errors import UnsafeValueError
+from updater.nix.inspect import check_parse
 from updater.nixfile.edit import apply_edits, edit_for
 from updater.nixfile.model import HashFormat, Pin, PinKind
-from updater.nixfile.parse import check_parse
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import HashAlgo, NixHash
 

@@ -9,7 +9,9 @@ lists), so no Nix source is ever assembled from strings.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -206,3 +208,87 @@ def output_paths(runner: NixRunner, drv: str) -> tuple[str, ...]:
     """The output paths a derivation will produce (from the .drv in the store)."""
     result = runner.check("nix-store", ["--query", "--outputs", drv], f"cannot query {drv}")
     return tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
+
+
+# The sub-attributes whose output hashes `evaluate_packages` reads, as package_hashes.nix does.
+PACKAGE_HASH_ATTRS = ("src", "goModules", "npmDeps", "cargoDeps", "pnpmDeps")
+
+
+@dataclass(frozen=True)
+class EvaluatedPackage:
+    name: str
+    ok: bool
+    position: str | None = None  # "file:line" as Nix reports it (absolute path)
+    version: str | None = None
+    hashes: tuple[tuple[str, str], ...] = ()  # (attribute, outputHash)
+
+
+def evaluate_packages(
+    repo: Path,
+    attrs: Sequence[str] | None = None,
+    *,
+    runner: NixRunner | None = None,
+    timeout: float = 300.0,
+) -> dict[str, EvaluatedPackage]:
+    """Evaluate the repository's `default.nix` attributes (all, or `attrs`): which output hashes
+    each one's src, goModules, npmDeps, cargoDeps, pnpmDeps have, its position and version.
+    Attributes that fail to evaluate come back with ok=False; NixError when the repository
+    does not evaluate at all or Nix cannot start."""
+    runner = runner or NixRunner()
+    nix_file = Path(str(resources.files("updater.nix").joinpath("package_hashes.nix")))
+    args = [
+        "--eval",
+        "--strict",
+        "--json",
+        str(nix_file),
+        "--argstr",
+        "repo",
+        str(repo.resolve()),
+        "--argstr",
+        "attrsJson",
+        json.dumps(list(attrs)) if attrs is not None else "",
+    ]
+    try:
+        done = runner.run("nix-instantiate", args, timeout=timeout, settings=False)
+    except NixError as exc:
+        if "timed out" in str(exc):
+            raise NixError(
+                f"{repo}: evaluating the packages took more than {timeout:.0f} s"
+            ) from None
+        raise
+    if not done.ok:
+        tail = done.stderr[-2000:]
+        first = next((line for line in tail.splitlines() if "error" in line), "evaluation failed")
+        raise NixError(f"{repo}/default.nix: {first.strip()}", log_tail=tail)
+    data = json.loads(done.stdout)
+    found: dict[str, EvaluatedPackage] = {}
+    for name, info in data.items():
+        if not info.get("ok"):
+            found[name] = EvaluatedPackage(name, False)
+            continue
+        hashes = tuple(
+            (attr, info[attr]) for attr in PACKAGE_HASH_ATTRS if isinstance(info.get(attr), str)
+        )
+        found[name] = EvaluatedPackage(
+            name,
+            True,
+            position=info.get("position") if isinstance(info.get("position"), str) else None,
+            version=info.get("version") if isinstance(info.get("version"), str) else None,
+            hashes=hashes,
+        )
+    return found
+
+
+def check_parse(path: Path, timeout: float = 30.0, runner: NixRunner | None = None) -> bool:
+    """True when Nix itself parses the file (`nix-instantiate --parse`): the judge of what
+    tree-sitter-nix cannot read (it rejects some valid Nix, such as a trailing comma in formals).
+    """
+    if shutil.which("nix-instantiate") is None:
+        raise NixError("nix-instantiate is not on PATH")
+    try:
+        done = (runner or NixRunner()).run(
+            "nix-instantiate", ["--parse", str(path)], timeout=timeout, settings=False
+        )
+    except NixError:  # out of time: not proven to parse
+        return False
+    return done.ok

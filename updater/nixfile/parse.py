@@ -2,17 +2,14 @@
 
 tree-sitter recovers from errors, so a file it cannot fully parse still yields a tree whose
 intact parts we read; the damaged regions become warnings naming file and line. tree-sitter-nix
-0.1.0 rejects some valid Nix (a trailing comma in formals), so `check_parse` asks
-`nix-instantiate --parse` for the verdict.
+0.1.0 rejects some valid Nix (a trailing comma in formals): Nix's own verdict is
+updater.nix.inspect.check_parse.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import tree_sitter
 import tree_sitter_nix
@@ -93,20 +90,3 @@ def parse_warnings(parsed: ParsedFile) -> tuple[ScanWarning, ...]:
             )
         warnings.append(ScanWarning(parsed.rel, line, what))
     return tuple(warnings)
-
-
-def check_parse(path: Path, timeout: float = 30.0) -> bool:
-    """True when Nix itself parses the file (`nix-instantiate --parse`)."""
-    exe = shutil.which("nix-instantiate")
-    if exe is None:
-        raise FileNotFoundError("nix-instantiate is not on PATH")
-    try:
-        done = subprocess.run(
-            [exe, "--parse", str(path)],
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return False
-    return done.returncode == 0

@@ -1,51 +1,20 @@
 """Package attribution by Nix evaluation, for repositories that evaluate.
 
-The static attribution (packages.py) reads aggregators; this asks Nix which exported attribute
-really uses which fixed-output hash: `nix-instantiate --eval --json` over every attribute's
-`src`, `goModules`, `npmDeps`, `cargoDeps`, `pnpmDeps` output hashes and `meta.position`. The
-repository path and the attribute names are passed as arguments (`--argstr`), never spliced
-into the expression. Attributes that fail to evaluate are reported as such, not fatal.
+The static attribution (nixfile/packages.py) reads aggregators; this completes it with what Nix
+says (nix/inspect.py's `evaluate_packages`): which exported attribute really uses which
+fixed-output hash. Pure: the evaluation is the caller's.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from updater import nixhash
-from updater.errors import NixError, UnsafeValueError
+from updater.errors import UnsafeValueError
+from updater.nix.inspect import EvaluatedPackage
 from updater.nixfile.model import PinKind, ScanResult
-
-_EXPRESSION = """
-{ repo, attrsJson }:
-let
-  set = import repo { };
-  wanted = if attrsJson == "" then builtins.attrNames set else builtins.fromJSON attrsJson;
-  try = e: let r = builtins.tryEval (builtins.deepSeq e e); in if r.success then r.value else null;
-  hashOf = p: name: try (if p ? ${name} && p.${name} ? outputHash then p.${name}.outputHash else null);
-  info = name:
-    let
-      r = builtins.tryEval (set.${name});
-      p = r.value;
-    in
-    if !r.success || !(builtins.isAttrs p) then { ok = false; } else {
-      ok = true;
-      position = try (p.meta.position or null);
-      version = try (p.version or null);
-      src = hashOf p "src";
-      goModules = hashOf p "goModules";
-      npmDeps = hashOf p "npmDeps";
-      cargoDeps = hashOf p "cargoDeps";
-      pnpmDeps = hashOf p "pnpmDeps";
-    };
-in
-builtins.listToAttrs (map (n: { name = n; value = info n; }) wanted)
-"""
 
 # evaluated attribute -> the kind of pin its output hash is written under
 _HASH_ATTRS = {
@@ -55,74 +24,6 @@ _HASH_ATTRS = {
     "cargoDeps": (PinKind.CARGO_HASH,),
     "pnpmDeps": (PinKind.PNPM_DEPS_HASH,),
 }
-
-
-@dataclass(frozen=True)
-class EvaluatedPackage:
-    name: str
-    ok: bool
-    position: str | None = None  # "file:line" as Nix reports it (absolute path)
-    version: str | None = None
-    hashes: tuple[tuple[str, str], ...] = ()  # (attribute, outputHash)
-
-
-def evaluate_packages(
-    repo: Path,
-    attrs: Sequence[str] | None = None,
-    *,
-    env: Mapping[str, str] | None = None,
-    timeout: float = 300.0,
-) -> dict[str, EvaluatedPackage]:
-    """Evaluate the repository's `default.nix` attributes; NixError when Nix cannot start."""
-    exe = shutil.which("nix-instantiate")
-    if exe is None:
-        raise NixError("nix-instantiate is not on PATH")
-    argv = [
-        exe,
-        "--eval",
-        "--strict",
-        "--json",
-        "--argstr",
-        "repo",
-        str(repo.resolve()),
-        "--argstr",
-        "attrsJson",
-        json.dumps(list(attrs)) if attrs is not None else "",
-        "-E",
-        _EXPRESSION,
-    ]
-    try:
-        done = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env=dict(env) if env is not None else dict(os.environ),
-        )
-    except subprocess.TimeoutExpired:
-        raise NixError(f"{repo}: evaluating the packages took more than {timeout:.0f} s") from None
-    if done.returncode != 0:
-        tail = done.stderr[-2000:]
-        first = next((line for line in tail.splitlines() if "error" in line), "evaluation failed")
-        raise NixError(f"{repo}/default.nix: {first.strip()}", log_tail=tail)
-    data = json.loads(done.stdout)
-    found: dict[str, EvaluatedPackage] = {}
-    for name, info in data.items():
-        if not info.get("ok"):
-            found[name] = EvaluatedPackage(name, False)
-            continue
-        hashes = tuple(
-            (attr, info[attr]) for attr in _HASH_ATTRS if isinstance(info.get(attr), str)
-        )
-        found[name] = EvaluatedPackage(
-            name,
-            True,
-            position=info.get("position") if isinstance(info.get("position"), str) else None,
-            version=info.get("version") if isinstance(info.get("version"), str) else None,
-            hashes=hashes,
-        )
-    return found
 
 
 def _digest(text: str) -> bytes | None:
