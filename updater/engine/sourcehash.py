@@ -11,7 +11,6 @@ bot makes (nix-prefetch-url does not read git's configuration, so the rules are 
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 
 from updater.engine.target import Target
@@ -25,7 +24,6 @@ _GIT_FEATURES = re.compile(
     r"\b(forceFetchGit|fetchSubmodules|leaveDotGit|deepClone)\s*=\s*true\b|\bsparseCheckout\s*=\s*\[\s*[^]\s]"
 )
 _SUBMODULES = re.compile(r"\bfetchSubmodules\s*=\s*(true|false)\b")
-_GIT_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -58,35 +56,6 @@ def facts_of(src: Pin) -> SourceFacts:
         # nixpkgs' fetchgit fetches submodules unless told not to; the forge fetchers do not.
         submodules=(submodules.group(1) == "true") if submodules else git_fetcher,
     )
-
-
-def insteadof_rules(runner: NixRunner) -> list[tuple[str, str]]:
-    """(original prefix, replacement) pairs from git's configuration, longest prefix first."""
-    try:
-        done = subprocess.run(
-            ["git", "config", "--get-regexp", r"^url\..*\.insteadof$"],
-            env=runner.env(),
-            capture_output=True,
-            text=True,
-            timeout=_GIT_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    rules = []
-    for line in done.stdout.splitlines():
-        key, _, original = line.partition(" ")
-        base = key[len("url.") : -len(".insteadof")]
-        if original and base:
-            rules.append((original, base))
-    return sorted(rules, key=lambda r: len(r[0]), reverse=True)
-
-
-def rewrite(url: str, rules: list[tuple[str, str]]) -> str:
-    for original, base in rules:
-        if url.startswith(original):
-            return base + url[len(original) :]
-    return url
 
 
 def _archive_url(facts: SourceFacts, ref: str) -> str:
@@ -129,7 +98,7 @@ def prefetch_source(runner: NixRunner, src: Pin, target: Target, url: str | None
         raise ValueError(f"{src.location}: not a source pin")
     source = source_of(facts_of(src), target, url)
     if isinstance(source, prefetch.ArchiveSource | prefetch.FileSource):
-        rules = insteadof_rules(runner)
-        routed = rewrite(source.url, rules)
+        rules = prefetch.insteadof_rules(runner)
+        routed = prefetch.rewrite(source.url, rules)
         source = type(source)(routed)
     return prefetch.prefetch(runner, source)

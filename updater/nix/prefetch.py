@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ _URL = re.compile(r"(?:https?|file|ftp)://[^\s]+")
 _GIT_URL = re.compile(r"(?:(?:https?|git|ssh|file)://|[A-Za-z0-9._\-]+@[A-Za-z0-9._\-]+:)[^\s]+")
 _REV = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/\-]{0,254}")
 GIT_TIMEOUT = 900.0
+_CONFIG_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -100,23 +100,46 @@ def hash_path(runner: NixRunner, path: Path) -> NixHash:
     return _base32_result(result.stdout, f"hashing {path}")
 
 
-def _git(args: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
+def insteadof_rules(runner: NixRunner) -> list[tuple[str, str]]:
+    """(original prefix, replacement) pairs from git's configuration, longest prefix first.
+
+    Read with the environment Nix gets (runner.env()): the rules its fetchers see are the ones
+    that apply. nix-prefetch-url does not read git's configuration, so callers apply them.
+    """
     try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=GIT_TIMEOUT,
-            check=False,
+        done = runner.run(
+            "git",
+            ["config", "--get-regexp", r"^url\..*\.insteadof$"],
+            timeout=_CONFIG_TIMEOUT,
+            settings=False,
         )
-    except subprocess.TimeoutExpired:
-        raise NixError(f"{what}: git timed out after {GIT_TIMEOUT:g}s") from None
-    for line in (done.stdout + done.stderr).splitlines():
-        _log.debug("git output", line=line)
+    except NixError:  # git missing or out of time: no rules
+        return []
+    rules = []
+    for line in done.stdout.splitlines():
+        key, _, original = line.partition(" ")
+        base = key[len("url.") : -len(".insteadof")]
+        if original and base:
+            rules.append((original, base))
+    return sorted(rules, key=lambda r: len(r[0]), reverse=True)
+
+
+def rewrite(url: str, rules: list[tuple[str, str]]) -> str:
+    for original, base in rules:
+        if url.startswith(original):
+            return base + url[len(original) :]
+    return url
+
+
+def _git(runner: NixRunner, args: list[str], cwd: Path, what: str) -> None:
+    # Through the runner: its allow-listed environment, its process-group timeout, and every
+    # line of output in the debug log.
+    try:
+        done = runner.run("git", args, timeout=GIT_TIMEOUT, cwd=cwd, settings=False)
+    except NixError as exc:
+        if "timed out" in str(exc):
+            raise NixError(f"{what}: git timed out after {GIT_TIMEOUT:g}s") from None
+        raise NixError(f"{what}: {exc}") from None
     if done.returncode != 0:
         tail = redact_text("\n".join(done.stderr.splitlines()[-20:]))
         raise NixError(f"{what}: git {args[0]} failed (exit {done.returncode})", tail)
@@ -138,28 +161,27 @@ def prefetch_git(runner: NixRunner, source: GitSource) -> NixHash:
     if not _REV.fullmatch(source.rev) or ".." in source.rev:
         raise UnsafeValueError(f"refusing git rev {source.rev[:80]!r} for {redact_text(url)}")
     what = f"prefetching {redact_text(url)} at {source.rev}"
-    env = runner.env()
-    env["GIT_TERMINAL_PROMPT"] = "0"
+    git = runner.with_options(extra_env=(*runner.options.extra_env, ("GIT_TERMINAL_PROMPT", "0")))
     with tempfile.TemporaryDirectory(prefix="updater-prefetch-") as tmp:
         work = Path(tmp) / "source"
         work.mkdir()
-        _git(["init", "--quiet"], work, env, what)
-        _git(["remote", "add", "origin", url], work, env, what)
+        _git(git, ["init", "--quiet"], work, what)
+        _git(git, ["remote", "add", "origin", url], work, what)
         try:
             # Servers that allow fetching a commit by id (GitHub, protocol v2) need one round.
-            _git(["fetch", "--quiet", "--depth", "1", "origin", source.rev], work, env, what)
+            _git(git, ["fetch", "--quiet", "--depth", "1", "origin", source.rev], work, what)
             checkout = "FETCH_HEAD"
         except NixError:
             _git(
+                git,
                 ["fetch", "--quiet", "--tags", "origin", "+refs/heads/*:refs/remotes/origin/*"],
                 work,
-                env,
                 what,
             )
             checkout = source.rev
-        _git(["-c", "advice.detachedHead=false", "checkout", "--quiet", checkout], work, env, what)
+        _git(git, ["-c", "advice.detachedHead=false", "checkout", "--quiet", checkout], work, what)
         if source.fetch_submodules:
-            _git(["submodule", "update", "--init", "--recursive", "--quiet"], work, env, what)
+            _git(git, ["submodule", "update", "--init", "--recursive", "--quiet"], work, what)
         _remove_dot_git(work)
         digest = hash_path(runner, work)
     _log.debug("prefetched git", url=url, rev=source.rev, hash=digest.sri)
