@@ -147,7 +147,7 @@ from updater.state.store import StateStore
 from updater.upstream.github import GitHubApi
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import SourceSpec
-from updater.upstream.registry import Endpoints, SourceRequest, fetch_all
+from updater.upstream.registry import UpstreamApis, SourceRequest, fetch_all
 
 args = json.loads(sys.argv[1])
 configure_logging(-1, "json")
@@ -159,7 +159,7 @@ async def run():
     start = time.monotonic()
     with StateStore.open(args["state"]) as store:
         async with HttpClient(HttpSettings(), tokens={host: args["token"]}) as http:
-            results = await fetch_all(requests, http, Endpoints(api, {}), store)
+            results = await fetch_all(requests, http, UpstreamApis(api, {}), store)
     inside = time.monotonic() - start
     failed = [str(r) for r in results.values() if isinstance(r, Exception)]
     latest = {

@@ -44,8 +44,8 @@ from pathlib import Path
 
 from updater.config import Endpoints, Secrets, parse_config
 from updater.context import AppContext
+from updater.engine.parallel import RunOptions, run_units, settings_for
 from updater.engine.result import Outcome, UpdateResult
-from updater.engine.runner import RunOptions, run_units, settings_for
 from updater.engine.targets import resolve
 from updater.engine.units import select, units_of
 from updater.logs import configure_logging

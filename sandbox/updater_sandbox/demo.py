@@ -32,10 +32,10 @@ from rich.status import Status
 
 from updater.config import Config, Endpoints, ForgeConfig, PullRequestConfig, Secrets, StateConfig
 from updater.context import AppContext
+from updater.engine.tracking import Checked
 from updater.errors import UpdaterError, UsageError
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.standard_cycle import StandardCycle, UpdateOutcome, UpdateStage
-from updater.upstream.tracking import Checked
 from updater_sandbox.viewer import ForgeViewer, write_snapshot
 
 if TYPE_CHECKING:
@@ -295,7 +295,7 @@ def updater_branches(nur: Path) -> tuple[str, ...]:
 
 def _not_updated(store: StateStore, names: Sequence[str]) -> list[tuple[str, str, str]]:
     """(package, state, why) of every package the cycle left failed, skipped or in error."""
-    from updater.service.status import package_rows
+    from updater.state.status import package_rows
 
     rows = package_rows(store, names or None)
     return [
@@ -415,7 +415,7 @@ def _cycle(
     service: Service, stop: threading.Event, progress: DemoProgress, store: StateStore
 ) -> int | None:
     """Run the one cycle; its exit code, or None when Ctrl-C came first."""
-    runner = service.runner
+    runner = service.worker
     runner.submit(CycleRequest("startup"))
     while not runner.wait_idle(0.2):
         if stop.is_set():
@@ -454,7 +454,7 @@ def _signals(stop: threading.Event, service: Service) -> Iterator[None]:
         if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         stop.set()
-        service.runner.cancel.cancel()
+        service.worker.cancel.cancel()
 
     if threading.current_thread() is not threading.main_thread():
         yield

@@ -18,8 +18,8 @@ import pytest
 from updater.config import Config, Endpoints, Secrets, parse_config
 from updater.context import AppContext
 from updater.delivery import Delivery, DeliveryReport
+from updater.engine.parallel import RunOptions, run_updates
 from updater.engine.result import UpdateResult
-from updater.engine.runner import RunOptions, run_updates
 from updater_sandbox.forge.state import ForgeComment, ForgeIssue, ForgePull
 from updater_sandbox.world import World
 

@@ -12,7 +12,7 @@ from updater.config import Config
 from updater.engine.result import UpdateResult
 from updater.engine.settings import EngineSettings
 from updater.engine.target import Target
-from updater.engine.unit import update_unit
+from updater.engine.update import update_unit
 from updater.nix.runner import NixRunner
 from updater.version.policy import placeholder_version
 from updater_sandbox.world import World

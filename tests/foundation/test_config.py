@@ -150,7 +150,7 @@ def test_github_query_settings_reach_the_upstream_client() -> None:
     from datetime import timedelta
 
     from updater.context import AppContext
-    from updater.upstream.connect import endpoints_of
+    from updater.upstream.connect import upstream_apis
 
     config = Config.model_validate({"github": {"query_mode": "rest", "full_refresh_hours": 2}})
     ctx = AppContext(
@@ -160,6 +160,6 @@ def test_github_query_settings_reach_the_upstream_client() -> None:
         secrets=Secrets(),
         endpoints=Endpoints.resolve(config, {}),
     )
-    api = endpoints_of(ctx).github
+    api = upstream_apis(ctx).github
     assert api.mode == "rest"
     assert api.full_refresh == timedelta(hours=2)

@@ -129,15 +129,15 @@ def test_service_tells_its_cycles_whether_a_schedule_runs_them(tmp_path: Path) -
                 listen="127.0.0.1:0",
                 run_token=None,
             )
-            service.runner.start()
+            service.worker.start()
             try:
                 service.trigger("acme-tool")
-                assert service.runner.wait_idle(10)
+                assert service.worker.wait_idle(10)
                 if scheduled:
                     service._scheduled()  # what the cron job does when it fires
-                    assert service.runner.wait_idle(10)
+                    assert service.worker.wait_idle(10)
             finally:
-                service.runner.stop(10)
+                service.worker.stop(10)
         return seen
 
     scheduled = requests_of(True)

@@ -17,7 +17,7 @@ from service_support import RUN_TOKEN, http, wait_for
 from updater.service.app import Service
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.lock import FileRunLock
-from updater.service.status import PackageState, save_package_states
+from updater.state.status import PackageState, save_package_states
 from updater.state.store import CheckRecord, StateStore
 
 PACKAGES = ("acme-tool", "acme-daemon", "acme-evil")
@@ -104,7 +104,7 @@ def test_healthz_and_metrics_before_and_after_a_run(
 
     status, _h, _b = _post(base + "/run")
     assert status == 202
-    wait_for(lambda: svc.runner.last is not None, 10, "the run")
+    wait_for(lambda: svc.worker.last is not None, 10, "the run")
     health = json.loads(http("GET", base + "/healthz")[2])
     assert health["last_run"]["status"] == "failed" and health["last_run"]["trigger"] == "http"
 
@@ -168,7 +168,7 @@ def test_hostile_package_parameter_is_refused(
     status, _h, body = _post(f"{base}/run?{query}")
     assert status == expected, body
     assert "error" in json.loads(body)
-    assert cycle.requests == [] and svc.runner.pending == ()
+    assert cycle.requests == [] and svc.worker.pending == ()
 
 
 def test_disabled_trigger_other_methods_and_limits(

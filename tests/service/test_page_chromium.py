@@ -20,7 +20,7 @@ from service_support import RUN_TOKEN
 from updater.service.app import Service
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.lock import FileRunLock
-from updater.service.status import PackageState, save_package_states
+from updater.state.status import PackageState, save_package_states
 from updater.state.store import CheckRecord, StateStore
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "service"

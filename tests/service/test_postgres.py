@@ -23,7 +23,7 @@ from service_support import free_port
 from sqlalchemy import inspect, text
 
 from updater.service.lock import AdvisoryRunLock, run_lock
-from updater.service.status import (
+from updater.state.status import (
     PackageState,
     finish_run,
     package_rows,

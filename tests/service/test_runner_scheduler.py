@@ -17,9 +17,9 @@ from updater.errors import ConfigError
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.lock import FileRunLock
 from updater.service.metrics import ServiceMetrics
-from updater.service.runner import Runner
 from updater.service.scheduler import ServiceScheduler, cron_trigger
-from updater.service.status import recent_runs, start_run
+from updater.service.worker import Worker
+from updater.state.status import recent_runs, start_run
 from updater.state.store import StateStore
 
 
@@ -57,8 +57,8 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
         yield s
 
 
-def _runner(cycle: RecordingCycle, store: StateStore, tmp_path: Path) -> Runner:
-    return Runner(cycle, FileRunLock(tmp_path / "run.lock"), store, "1/1", ServiceMetrics())
+def _runner(cycle: RecordingCycle, store: StateStore, tmp_path: Path) -> Worker:
+    return Worker(cycle, FileRunLock(tmp_path / "run.lock"), store, "1/1", ServiceMetrics())
 
 
 def test_interval_schedule_never_overlaps_and_coalesces(store: StateStore, tmp_path: Path) -> None:

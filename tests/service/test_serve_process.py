@@ -32,7 +32,7 @@ from service_support import (
 )
 
 from updater.service.lock import FileRunLock
-from updater.service.status import recent_runs
+from updater.state.status import recent_runs
 from updater.state.store import StateStore
 from updater_sandbox.forge.local_forge import LocalForge
 

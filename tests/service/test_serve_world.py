@@ -19,7 +19,7 @@ import pytest
 from service_support import free_port, healthz, http, wait_for
 
 from updater.service.lock import FileRunLock
-from updater.service.status import recent_runs
+from updater.state.status import recent_runs
 from updater.state.store import StateStore
 from updater_sandbox.world import World
 

@@ -14,13 +14,13 @@ from service_support import TOKEN, SmallWorld, make_nur, upstream, world_env
 
 from updater.config import Config, Endpoints, Secrets
 from updater.context import AppContext
+from updater.engine.tracking import Checked
 from updater.errors import NixError
 from updater.service.cycle import CancelToken, CycleRequest, CycleScope
 from updater.service.shard import Shard, bucket
 from updater.service.standard_cycle import StandardCycle, UpdateOutcome
-from updater.service.status import package_rows
+from updater.state.status import package_rows
 from updater.state.store import StateStore
-from updater.upstream.tracking import Checked
 from updater_sandbox.forge.local_forge import LocalForge
 
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from updater.config import parse_config
+from updater.engine.tracking import Tracked, track
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import to_sri
 from updater.upstream.assets import release_asset_of
-from updater.upstream.tracking import Tracked, plan
 from updater_sandbox.world import World
 
 ORG = """{ callPackage }:
@@ -76,7 +76,7 @@ def tracked(tmp_path: Path) -> dict[str, Tracked]:
     for name, text in FILES.items():
         (d / f"{name}.nix").write_text(text)
     config = parse_config({"forges": {"git.example.net": {"type": "gitea"}}}, "test")
-    return {t.packages[0]: t for t in plan(scan_repository(tmp_path), config)}
+    return {t.packages[0]: t for t in track(scan_repository(tmp_path), config)}
 
 
 def test_release_downloads_name_their_forge_repository(tracked: dict[str, Tracked]) -> None:

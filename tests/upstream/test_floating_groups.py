@@ -117,7 +117,7 @@ def test_the_service_cycle_plans_the_same_units_as_check_and_run(world: World) -
     from updater.commands.run import _shard_packages
     from updater.config import Config, Endpoints, Secrets
     from updater.context import AppContext
-    from updater.engine.targets import tracked_units
+    from updater.engine.tracking import tracked_units
     from updater.nixfile.repository import scan_repository
     from updater.service.shard import Shard
     from updater.service.standard_cycle import StandardCycle

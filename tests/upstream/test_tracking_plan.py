@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from updater.config import parse_config
+from updater.engine.tracking import parse_source_override, track
 from updater.errors import ConfigError
 from updater.nixfile.repository import scan_repository
-from updater.upstream.tracking import parse_source_override, plan
 
 ORG = """{ callPackage }:
 {
@@ -58,7 +58,7 @@ def test_commit_pins_default_to_branch_mode_and_config_overrides_apply(repo: Pat
         },
         "test",
     )
-    by_pkg = {t.packages[0]: t for t in plan(scan_repository(repo), config)}
+    by_pkg = {t.packages[0]: t for t in track(scan_repository(repo), config)}
     a = by_pkg["org-a"]
     assert a.policy.mode == "branch" and a.current == "0.1.0" and a.source is not None
     assert a.source.id == "github:o/mono" and a.policy.min_age_days == 2
@@ -70,7 +70,7 @@ def test_commit_pins_default_to_branch_mode_and_config_overrides_apply(repo: Pat
     assert (b.policy.mode, b.policy.tag_prefix, b.policy.prereleases) == ("release", "b-", True)
     assert b.policy.ignore == ("9.*", "2.1") and b.current == "2.0"
     assert by_pkg["org-c"].problem is not None and "floating" in by_pkg["org-c"].problem
-    only = plan(scan_repository(repo), config, ["org-a"])
+    only = track(scan_repository(repo), config, ["org-a"])
     assert [t.packages for t in only] == [("org-a",)]
 
 
@@ -83,7 +83,7 @@ def test_config_source_and_mode_override(repo: Path) -> None:
         },
         "t",
     )
-    (a,) = [t for t in plan(scan_repository(repo), config) if "org-a" in t.packages]
+    (a,) = [t for t in track(scan_repository(repo), config) if "org-a" in t.packages]
     assert (
         a.source is not None
         and a.source.kind == "git"

@@ -22,7 +22,7 @@ from updater.context import AppContext
 from updater.errors import UsageError
 
 if TYPE_CHECKING:
-    from updater.upstream.tracking import Checked, Tracked
+    from updater.engine.tracking import Checked, Tracked
 
 # The heavy modules (SQLAlchemy, Alembic, httpx, tree-sitter) are imported inside the command,
 # so `updater --help` and the other subcommands do not pay for them.
@@ -31,10 +31,10 @@ if TYPE_CHECKING:
 async def run_check(
     ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None
 ) -> list[Checked]:
+    from updater.engine.tracking import check
     from updater.state.store import StateStore
-    from updater.upstream.connect import endpoints_of, tokens_of
+    from updater.upstream.connect import tokens_of, upstream_apis
     from updater.upstream.http import HttpClient, HttpSettings
-    from updater.upstream.tracking import check
 
     settings = HttpSettings(one_shot=True)
     with StateStore.open(ctx.state_url) as store:
@@ -49,7 +49,7 @@ async def run_check(
                 if progress is not None and task is not None:
                     progress.advance(task, n)
 
-            results = await check(tracked, http, endpoints_of(ctx), store, on_done=advance)
+            results = await check(tracked, http, upstream_apis(ctx), store, on_done=advance)
         now = datetime.now(UTC)
         store.save_check_results([r for c in results for r in c.records(now)])
     return results
@@ -138,9 +138,8 @@ def _table(data: list[dict[str, Any]]) -> Table:
 @click.pass_obj
 def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     """Poll every upstream and show which packages have a newer version."""
-    from updater.engine.targets import tracked_units
+    from updater.engine.tracking import failed, tracked_units
     from updater.nixfile.repository import scan_repository
-    from updater.upstream.tracking import failed
 
     scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
     known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}

@@ -129,8 +129,8 @@ def command(
 ) -> None:
     """Update packages: new rev, source hash and every dependency hash, proven by Nix."""
     from updater.delivery import Delivery, wanted
+    from updater.engine.parallel import RunOptions, run_updates
     from updater.engine.result import Outcome
-    from updater.engine.runner import RunOptions, run_updates
 
     if bool(packages) == all_:
         raise UsageError("name packages with --package NAME, or use --all")
@@ -182,7 +182,7 @@ def command(
 def _shard_packages(ctx: AppContext, text: str) -> tuple[str, ...] | None:
     """The packages fed by the source groups this shard owns (groups never split across shards);
     None when the shard is the whole repository."""
-    from updater.engine.targets import tracked_units
+    from updater.engine.tracking import tracked_units
     from updater.nixfile.repository import scan_repository
     from updater.service.shard import Shard, packages_by_group
 

@@ -78,7 +78,7 @@ def command(ctx: AppContext, shard_text: str, once: bool, listen: str | None) ->
 def _run_once(service: Service) -> None:
     from updater.service.cycle import CycleRequest
 
-    runner = service.runner
+    runner = service.worker
 
     def handle(_signum: int, _frame: FrameType | None) -> None:
         # Cancels between units; the unit in progress finishes, then the run ends cleanly.

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from updater.config import Config
 from updater.context import AppContext
 from updater.engine.target import Target
-from updater.engine.units import Unit, select, units_of
+from updater.engine.tracking import Tracked, check, tracked_of
+from updater.engine.units import Unit
 from updater.nixfile.model import PinKind, ScanResult
-from updater.upstream.connect import endpoints_of, tokens_of
+from updater.upstream.connect import tokens_of, upstream_apis
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import UpstreamSnapshot
-from updater.upstream.registry import Endpoints, SourceRequest, fetch_all
-from updater.upstream.tracking import Tracked, check, plan
+from updater.upstream.registry import SourceRequest, UpstreamApis, fetch_all
 from updater.version.policy import compare_for_update, version_of_tag
 
 
@@ -31,17 +31,6 @@ class Work:
     target: Target | None = None
     skip: str | None = None  # not an error: up to date, opted out, floating, refused
     error: str | None = None  # the upstream could not be asked
-
-
-def tracked_of(unit: Unit, scan: ScanResult, config: Config) -> Tracked:
-    (tracked,) = plan(unit.scan(scan), config)
-    return tracked
-
-
-def tracked_units(scan: ScanResult, config: Config, packages: Sequence[str] = ()) -> list[Tracked]:
-    """One Tracked per unit feeding the named packages (all when none named), exactly as
-    `updater run` plans them: `check`, the service and `run --shard` decide per unit too."""
-    return [tracked_of(u, scan, config) for u in select(units_of(scan), packages)]
 
 
 def _release_for(snapshot: UpstreamSnapshot, version: str, tracked: Tracked) -> Target | None:
@@ -72,7 +61,7 @@ async def find_targets(
     scan: ScanResult,
     config: Config,
     http: HttpClient,
-    endpoints: Endpoints,
+    apis: UpstreamApis,
     version: str | None = None,
 ) -> list[Work]:
     """One Work per unit, in order."""
@@ -82,7 +71,7 @@ async def find_targets(
         u.id: Work(u, skip=tracked[u.id].problem) for u in units if tracked[u.id].problem
     }
     if version is None:
-        checked = await check([tracked[u.id] for u in active], http, endpoints, None)
+        checked = await check([tracked[u.id] for u in active], http, apis, None)
         for unit, c in zip(active, checked, strict=True):
             if c.error is not None:
                 out[unit.id] = Work(unit, error=f"upstream: {c.error}")
@@ -103,7 +92,7 @@ async def find_targets(
             source = tracked[u.id].source
             assert source is not None
             requests[u.id] = SourceRequest(source, "releases")
-        answers = await fetch_all(list(requests.values()), http, endpoints, None)
+        answers = await fetch_all(list(requests.values()), http, apis, None)
         for unit in active:
             answer = answers.get(requests[unit.id])
             t = tracked[unit.id]
@@ -128,4 +117,4 @@ async def resolve(
 ) -> list[Work]:
     """find_targets with the forge endpoints and tokens of the context."""
     async with HttpClient(HttpSettings(one_shot=True), tokens=tokens_of(ctx)) as http:
-        return await find_targets(units, scan, ctx.config, http, endpoints_of(ctx), version)
+        return await find_targets(units, scan, ctx.config, http, upstream_apis(ctx), version)

@@ -23,9 +23,9 @@ from updater.service.http import ServiceHttpServer
 from updater.service.lock import RunLock
 from updater.service.metrics import ServiceMetrics
 from updater.service.page import duration_text, render_page
-from updater.service.runner import Runner, RunResult, Submitted
 from updater.service.scheduler import ServiceScheduler
-from updater.service.status import package_rows, recent_runs
+from updater.service.worker import RunResult, Submitted, Worker
+from updater.state.status import package_rows, recent_runs
 from updater.state.store import StateStore
 
 
@@ -52,7 +52,7 @@ class Service:
         self._packages: frozenset[str] = frozenset()
         self._packages_lock = threading.Lock()
         self.metrics = ServiceMetrics()
-        self.runner = Runner(
+        self.worker = Worker(
             cycle,
             lock,
             store,
@@ -78,8 +78,8 @@ class Service:
         return self._run_token
 
     def health(self) -> dict[str, Any]:
-        last = self.runner.last
-        current = self.runner.current
+        last = self.worker.last
+        current = self.worker.current
         return {
             "status": "stopping" if self._stopped.is_set() else "ok",
             "shard": self.shard,
@@ -103,7 +103,7 @@ class Service:
             r = runs[0]
             ago = duration_text((now - (r.finished_at or r.started_at)).total_seconds())
             summary.append(f"last run: {r.status} {ago} ago ({r.summary or r.trigger})")
-        if self.runner.current is not None:
+        if self.worker.current is not None:
             summary.append("a run is in progress")
         if self.scheduler and (nxt := self.scheduler.next_run()):
             summary.append(f"next run: {nxt}")
@@ -113,7 +113,7 @@ class Service:
         return name in self._known()
 
     def trigger(self, package: str | None) -> Submitted:
-        return self.runner.submit(
+        return self.worker.submit(
             CycleRequest("http", package, scheduled=self._trigger is not None)
         )
 
@@ -142,7 +142,7 @@ class Service:
             target=self.http.serve_forever, kwargs={"poll_interval": 0.2}, name="updater-http"
         )
         self._http_thread.start()
-        self.runner.start()
+        self.worker.start()
         if self._trigger is not None:
             self.scheduler = ServiceScheduler(self._scheduled, self._trigger)
             self.scheduler.start()
@@ -155,7 +155,7 @@ class Service:
         )
 
     def _scheduled(self) -> None:
-        self.runner.submit(CycleRequest("schedule", scheduled=True))
+        self.worker.submit(CycleRequest("schedule", scheduled=True))
 
     def stop(self, timeout: float | None = None) -> bool:
         """Idempotent; True when the run in progress (if any) ended within `timeout`."""
@@ -165,10 +165,10 @@ class Service:
                 return self._done.is_set()
             self._stopped.set()
         log = get_logger("service")
-        log.info("stopping", running=self.runner.current is not None)
+        log.info("stopping", running=self.worker.current is not None)
         if self.scheduler is not None:
             self.scheduler.shutdown()
-        finished = self.runner.stop(timeout)
+        finished = self.worker.stop(timeout)
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()

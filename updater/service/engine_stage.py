@@ -19,9 +19,9 @@ import time
 from typing import TYPE_CHECKING
 
 from updater.context import AppContext
+from updater.engine.tracking import Checked
 from updater.service.cycle import CancelToken, CycleScope
 from updater.service.standard_cycle import UpdateOutcome, UpdateResult
-from updater.upstream.tracking import Checked
 
 if TYPE_CHECKING:
     from updater.delivery import Delivery
@@ -61,8 +61,8 @@ class EngineUpdateStage:
 
     def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
         from updater.delivery import wanted
+        from updater.engine.parallel import RunOptions, run_updates
         from updater.engine.result import Outcome
-        from updater.engine.runner import RunOptions, run_updates
 
         packages = checked.tracked.packages
         started = time.monotonic()

@@ -20,7 +20,7 @@ from updater.logs import get_logger
 from updater.service.cycle import PACKAGE_NAME_RE
 from updater.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from updater.service.page import CONTENT_SECURITY_POLICY
-from updater.service.runner import Submitted
+from updater.service.worker import Submitted
 
 _MAX_TARGET = 2048
 _MAX_BODY = 4096

@@ -17,7 +17,7 @@ from importlib.resources import files
 from string import Template
 from urllib.parse import urlsplit
 
-from updater.service.status import PackageRow
+from updater.state.status import PackageRow
 
 _TEMPLATE = Template(
     files("updater.service").joinpath("templates/status.html").read_text(encoding="utf-8")

@@ -27,6 +27,7 @@ from typing import Literal
 import httpx
 
 from updater.context import AppContext
+from updater.engine.tracking import Checked, Tracked
 from updater.errors import UpdaterError, UsageError
 from updater.logs import get_logger
 from updater.service.cycle import (
@@ -37,9 +38,8 @@ from updater.service.cycle import (
     CycleScope,
 )
 from updater.service.shard import Shard, packages_by_group
-from updater.service.status import PackageState, PackageStateName, save_package_states
+from updater.state.status import PackageState, PackageStateName, save_package_states
 from updater.state.store import StateStore
-from updater.upstream.tracking import Checked, Tracked
 
 UpdateResult = Literal["updated", "pr-opened", "pr-updated", "unchanged", "failed", "skipped"]
 
@@ -139,7 +139,7 @@ class StandardCycle:
 
     def tracked(self, package: str | None = None) -> list[Tracked]:
         """This shard's source groups (all, or the one feeding `package`), from a fresh scan."""
-        from updater.engine.targets import tracked_units
+        from updater.engine.tracking import tracked_units
         from updater.nixfile.repository import scan_repository
 
         scan = scan_repository(self.ctx.repo, self.ctx.config.repository.pkgs_dir)
@@ -266,14 +266,14 @@ class StandardCycle:
     async def _check(
         self, tracked: Sequence[Tracked], cancel: CancelToken, observer: RateLimitObserver
     ) -> list[Checked]:
-        from updater.upstream.connect import endpoints_of, tokens_of
+        from updater.engine.tracking import check
+        from updater.upstream.connect import tokens_of, upstream_apis
         from updater.upstream.http import HttpClient, HttpSettings
-        from updater.upstream.tracking import check
 
         async with HttpClient(
             HttpSettings(one_shot=True), tokens=tokens_of(self.ctx), transport=observer
         ) as http:
-            task = asyncio.ensure_future(check(tracked, http, endpoints_of(self.ctx), self.store))
+            task = asyncio.ensure_future(check(tracked, http, upstream_apis(self.ctx), self.store))
             while not task.done():
                 if cancel.cancelled:
                     task.cancel()

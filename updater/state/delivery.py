@@ -1,9 +1,8 @@
 """What delivery remembers between runs: the bot's pull requests, declined versions, the last
 outcome of every unit, and the dashboard issue's number.
 
-The tables come from migration 0003_delivery; they are declared here with SQLAlchemy Core on a
-metadata of their own (as service/status.py does), so the store's models stay untouched. Every
-row goes in and out as a frozen dataclass. All of it can be rebuilt from GitHub (the PRs'
+The tables come from migration 0003_delivery and are declared in tables.py. Every row goes in
+and out as a frozen dataclass. All of it can be rebuilt from GitHub (the PRs'
 metadata blocks, the dashboard's marker): the store saves requests, it is not the truth.
 """
 
@@ -16,70 +15,16 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     delete,
     select,
 )
 
 from updater.state.rows import replace_rows, upsert, utc, utc_now
 from updater.state.store import StateStore
+from updater.state.tables import dashboard_table, declined_table, outcomes_table, pulls_table
 
 PullStateName = Literal["open", "closed", "merged"]
 OutcomeName = Literal["updated", "skipped", "failed"]
-
-_metadata = MetaData()
-pulls_table = Table(
-    "pull_requests",
-    _metadata,
-    Column("number", Integer, primary_key=True, autoincrement=False),
-    Column("name", String(512), nullable=False),
-    Column("unit", String(1024), nullable=True),
-    Column("branch", String(512), nullable=False),
-    Column("packages", Text, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("old", String(256), nullable=False),
-    Column("new", String(256), nullable=False),
-    Column("url", String(1024), nullable=False),
-    Column("branch_deleted", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-declined_table = Table(
-    "declined_versions",
-    _metadata,
-    Column("name", String(512), primary_key=True),
-    Column("version", String(256), primary_key=True),
-    Column("unit", String(1024), nullable=True),
-    Column("packages", Text, nullable=False),
-    Column("pull", Integer, nullable=True),
-    Column("declined_at", DateTime(timezone=True), nullable=False),
-)
-outcomes_table = Table(
-    "unit_outcomes",
-    _metadata,
-    Column("unit", String(1024), primary_key=True),
-    Column("name", String(512), nullable=True),
-    Column("packages", Text, nullable=False),
-    Column("outcome", String(16), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("old", String(256), nullable=True),
-    Column("new", String(256), nullable=True),
-    Column("pull", Integer, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-dashboard_table = Table(
-    "dashboard_issue",
-    _metadata,
-    Column("repository", String(256), primary_key=True),
-    Column("number", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The state store's typed API: cached HTTP answers, last seen versions, failures, check results.
 
 `StateStore.open(url)` connects and brings the schema up to date with Alembic (revisions in
-migrations/versions/, configured in code). Other parts of the bot add tables with a new revision
-and use `store.session()` for their own rows.
+migrations/versions/, configured in code). Every table is declared in tables.py; the modules
+that keep rows of their own (delivery.py, status.py, upstream/github_memory.py) use
+`store.session()`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from updater.errors import ConfigError, UpdaterError
-from updater.state.models import CheckResultRow, EtagRow, FailureRow, SourceVersionRow
 from updater.state.rows import utc, utc_now
+from updater.state.tables import CheckResultRow, EtagRow, FailureRow, SourceVersionRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Backoff after repeated failures of one source: 5 min, 10, 20, ... at most one day.

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 from updater.context import AppContext
 from updater.upstream.github import GitHubApi
-from updater.upstream.registry import Endpoints
+from updater.upstream.registry import UpstreamApis
 
 
-def endpoints_of(ctx: AppContext) -> Endpoints:
+def upstream_apis(ctx: AppContext) -> UpstreamApis:
     github = GitHubApi(
         api_url=ctx.endpoints.api_url,
         graphql_url=ctx.endpoints.graphql_url,
@@ -22,7 +22,7 @@ def endpoints_of(ctx: AppContext) -> Endpoints:
         full_refresh=timedelta(hours=ctx.config.github.full_refresh_hours),
     )
     apis = {domain: f.api_url.rstrip("/") for domain, f in ctx.config.forges.items() if f.api_url}
-    return Endpoints(github=github, api_urls=apis)
+    return UpstreamApis(github=github, api_urls=apis)
 
 
 def tokens_of(ctx: AppContext) -> dict[str, str]:

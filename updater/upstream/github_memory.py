@@ -1,8 +1,8 @@
 """What the GitHub source remembers between runs: owner kinds, event feeds, snapshots.
 
-Tables from migration 0004_github_feeds, declared with SQLAlchemy Core on a metadata of their
-own (the store's models stay untouched). A snapshot is stored as the parsed UpstreamSnapshot,
-not GitHub's answer: release notes are already cut to size and the body is a few hundred bytes.
+Tables from migration 0004_github_feeds, declared in updater/state/tables.py. A snapshot is
+stored as the parsed UpstreamSnapshot, not GitHub's answer: release notes are already cut to
+size and the body is a few hundred bytes.
 Everything here can be rebuilt by a cold run: losing it costs rate limit, never correctness.
 """
 
@@ -14,38 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
-
 from updater.state.rows import delete_in, replace_rows, select_in, utc
 from updater.state.store import StateStore
+from updater.state.tables import feeds_table, owners_table, snapshots_table
 from updater.upstream import parse
 from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
 
 OwnerKind = Literal["User", "Organization"]
-
-_metadata = MetaData()
-owners_table = Table(
-    "github_owners",
-    _metadata,
-    Column("login", String(256), primary_key=True),
-    Column("kind", String(16), nullable=False),
-    Column("checked_at", DateTime(timezone=True), nullable=False),
-)
-feeds_table = Table(
-    "github_feeds",
-    _metadata,
-    Column("url", String(1024), primary_key=True),
-    Column("etag", String(512), nullable=True),
-    Column("newest_id", String(32), nullable=True),
-    Column("checked_at", DateTime(timezone=True), nullable=False),
-)
-snapshots_table = Table(
-    "github_snapshots",
-    _metadata,
-    Column("key", String(1024), primary_key=True),
-    Column("body", Text, nullable=False),
-    Column("fetched_at", DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)

@@ -32,18 +32,21 @@ class SourceRequest:
 
 
 @dataclass(frozen=True)
-class Endpoints:
+class UpstreamApis:
+    """Where each kind of upstream API answers: GitHub's, and those of Forgejo/GitLab hosts."""
+
     github: GitHubApi
     # domain -> API base URL for Forgejo/Gitea (…/api/v1) and GitLab (…/api/v4) hosts.
     api_urls: Mapping[str, str]
 
 
-Outcome = UpstreamSnapshot | UpstreamError
+# What fetching one request gave: its snapshot, or why there is none.
+SourceAnswer = UpstreamSnapshot | UpstreamError
 
 
-def _api_url(domain: str, kind: str, endpoints: Endpoints) -> str:
-    if domain in endpoints.api_urls:
-        return endpoints.api_urls[domain]
+def _api_url(domain: str, kind: str, apis: UpstreamApis) -> str:
+    if domain in apis.api_urls:
+        return apis.api_urls[domain]
     return f"https://{domain}/api/v4" if kind == "gitlab" else f"https://{domain}/api/v1"
 
 
@@ -54,19 +57,19 @@ def _is_github(spec: SourceSpec) -> bool:
 async def fetch_all(
     requests: Sequence[SourceRequest],
     http: HttpClient,
-    endpoints: Endpoints,
+    apis: UpstreamApis,
     store: StateStore | None,
     on_done: Callable[[int], None] | None = None,
-) -> dict[SourceRequest, Outcome]:
+) -> dict[SourceRequest, SourceAnswer]:
     """Fetch every request; `on_done(n)` is called as n more requests have their answer."""
-    results: dict[SourceRequest, Outcome] = {}
+    results: dict[SourceRequest, SourceAnswer] = {}
     done = on_done or (lambda _n: None)
     unique = list(dict.fromkeys(requests))
     github = [r for r in unique if _is_github(r.source)]
     others = [r for r in unique if not _is_github(r.source)]
     git = GitSource()
 
-    async def one(r: SourceRequest) -> Outcome:
+    async def one(r: SourceRequest) -> SourceAnswer:
         spec = r.source
         try:
             if r.need == "branch":
@@ -75,10 +78,10 @@ async def fetch_all(
             elif spec.kind in ("git", "tangled", "release-asset"):
                 snap = await git.fetch(spec)
             elif spec.kind in ("forgejo", "gitea"):
-                api = _api_url(spec.domain, spec.kind, endpoints)
+                api = _api_url(spec.domain, spec.kind, apis)
                 snap = await ForgejoSource(http, api, store).releases(spec)
             elif spec.kind == "gitlab":
-                api = _api_url(spec.domain, spec.kind, endpoints)
+                api = _api_url(spec.domain, spec.kind, apis)
                 snap = await GitLabSource(http, api, store).releases(spec)
             else:
                 return UpstreamError(f"{spec.id}: no source module for kind {spec.kind}")
@@ -91,7 +94,7 @@ async def fetch_all(
     async def github_part() -> None:
         if not github:
             return
-        source = GitHubSource(http, endpoints.github, store)
+        source = GitHubSource(http, apis.github, store)
         queries = {GitHubQuery(r.source, r.need, r.branch): r for r in github}
         try:
             answers = await source.fetch(list(queries))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from updater.state.models import Base
+from updater.state.tables import Base
 
 connection: Connection | None = context.config.attributes.get("connection")
 if connection is None:

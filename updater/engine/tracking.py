@@ -1,4 +1,7 @@
-"""Track upstreams: from the scanned pins and the config to one decision per source group.
+"""Tracking: from the scanned pins, the config and the upstreams to one decision per unit.
+
+This is where the pin model (nixfile), the version policy (version) and the sources of versions
+(upstream) meet; none of them knows the others.
 
 For each group of pins (one upstream source, maybe several packages): infer the source from
 the fetcher (or take the config's `source`), read the current version and rev, build the policy
@@ -14,13 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from updater.config import Config, PackageConfig
+from updater.engine.units import Unit, select, units_of
 from updater.errors import ConfigError, RateLimitedError, UpstreamError
 from updater.nixfile.model import Pin, PinKind, ScanResult, SourceGroup
 from updater.state.store import CheckRecord, SkippedRecord, StateStore
 from updater.upstream import assets
 from updater.upstream.http import HttpClient
 from updater.upstream.model import COMMIT_RE, SourceKind, SourceSpec
-from updater.upstream.registry import Endpoints, SourceRequest, fetch_all
+from updater.upstream.registry import SourceRequest, UpstreamApis, fetch_all
 from updater.version.policy import Decision, Policy, decide_branch, decide_release, version_of_tag
 
 _KINDS: dict[str, SourceKind] = {
@@ -171,7 +175,7 @@ def _source_of(group: SourceGroup, src: Pin | None, config: Config) -> SourceSpe
         return None
 
 
-def plan(scan: ScanResult, config: Config, only: Sequence[str] = ()) -> list[Tracked]:
+def track(scan: ScanResult, config: Config, only: Sequence[str] = ()) -> list[Tracked]:
     """One Tracked per source group feeding a wanted package (all when `only` is empty)."""
     wanted = set(only)
     out: list[Tracked] = []
@@ -239,10 +243,21 @@ def plan(scan: ScanResult, config: Config, only: Sequence[str] = ()) -> list[Tra
     return out
 
 
+def tracked_of(unit: Unit, scan: ScanResult, config: Config) -> Tracked:
+    (tracked,) = track(unit.scan(scan), config)
+    return tracked
+
+
+def tracked_units(scan: ScanResult, config: Config, packages: Sequence[str] = ()) -> list[Tracked]:
+    """One Tracked per unit feeding the named packages (all when none named), exactly as
+    `updater run` plans them: `check`, the service and `run --shard` decide per unit too."""
+    return [tracked_of(u, scan, config) for u in select(units_of(scan), packages)]
+
+
 async def check(
     tracked: Sequence[Tracked],
     http: HttpClient,
-    endpoints: Endpoints,
+    apis: UpstreamApis,
     store: StateStore | None,
     now: datetime | None = None,
     on_done: Callable[[int], None] | None = None,
@@ -260,7 +275,7 @@ async def check(
             )
             continue
         requests.append(req)
-    results = await fetch_all(requests, http, endpoints, store, on_done)
+    results = await fetch_all(requests, http, apis, store, on_done)
     out: list[Checked] = []
     for t in tracked:
         req = t.request

@@ -24,7 +24,7 @@ from updater.logs import get_logger
 from updater.nixfile.model import ScanResult
 from updater.nixfile.repository import scan_repository
 
-_log = get_logger("updater.engine.unit")
+_log = get_logger("updater.engine.update")
 
 
 def _diff(root: Path, before: dict[str, bytes]) -> str:

@@ -1,8 +1,7 @@
 """The service's rows in the state store: runs, and per-package state beside the check results.
 
-The tables come from migration 0002_service; they are declared here with SQLAlchemy Core on a
-metadata of their own, so the store's models stay untouched. Everything that goes in or out is a
-frozen dataclass.
+The tables come from migration 0002_service_status and are declared in tables.py. Everything
+that goes in or out is a frozen dataclass.
 """
 
 from __future__ import annotations
@@ -13,13 +12,6 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     desc,
     insert,
     select,
@@ -29,35 +21,12 @@ from sqlalchemy.engine import CursorResult
 
 from updater.state.rows import existing_keys, upsert, utc, utc_now
 from updater.state.store import CheckRecord, StateStore
+from updater.state.tables import packages_table, runs_table
 
 RunStatus = Literal["running", "ok", "failed", "cancelled", "abandoned", "busy"]
 PackageStateName = Literal[
     "pending", "up to date", "outdated", "updated", "pr open", "failed", "skipped", "error"
 ]
-
-_metadata = MetaData()
-runs_table = Table(
-    "service_runs",
-    _metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("shard", String(32), nullable=False),
-    Column("trigger", String(32), nullable=False),
-    Column("package", String(512), nullable=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
-    Column("status", String(32), nullable=False),
-    Column("summary", Text, nullable=False),
-)
-packages_table = Table(
-    "service_packages",
-    _metadata,
-    Column("package", String(512), primary_key=True),
-    Column("state", String(32), nullable=False),
-    Column("released_at", DateTime(timezone=True), nullable=True),
-    Column("pr_url", String(1024), nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from updater.context import AppContext
 from updater.engine.result import Outcome, UpdateResult
 from updater.engine.settings import EngineSettings, current_system
 from updater.engine.targets import Work, resolve
-from updater.engine.unit import update_unit
 from updater.engine.units import select, units_of
+from updater.engine.update import update_unit
 from updater.errors import GitError
 from updater.gitops.command import git_out
 from updater.gitops.commit import Identity
@@ -33,7 +33,7 @@ from updater.nix.runner import NixOptions, NixRunner, detect_eval_mode
 from updater.nixfile.model import ScanResult
 from updater.nixfile.repository import scan_repository
 
-_log = get_logger("updater.engine.runner")
+_log = get_logger("updater.engine.parallel")
 
 
 @dataclass(frozen=True)

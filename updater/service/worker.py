@@ -17,7 +17,7 @@ from updater.logs import get_logger
 from updater.service.cycle import CancelToken, Cycle, CycleReport, CycleRequest
 from updater.service.lock import RunLock
 from updater.service.metrics import ServiceMetrics
-from updater.service.status import RunStatus, abandon_running, finish_run, start_run
+from updater.state.status import RunStatus, abandon_running, finish_run, start_run
 from updater.state.store import StateStore
 
 Submitted = Literal["queued", "merged", "stopping"]
@@ -31,7 +31,7 @@ class RunResult:
     refused: str | None = None
 
 
-class Runner:
+class Worker:
     def __init__(
         self,
         cycle: Cycle,
@@ -139,7 +139,7 @@ class Runner:
     # -- one run --------------------------------------------------------------------------------
 
     def run_now(self, request: CycleRequest) -> RunResult:
-        log = get_logger("service.runner")
+        log = get_logger("service.worker")
         if not self.lock.acquire(self.lock_wait):
             holder = self.lock.holder()
             why = f"another run holds the {self.lock.description}" + (
