@@ -338,9 +338,9 @@ def run_demo(options: DemoOptions, console: Console, out: Console) -> int:
 
 
 def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, out: Console) -> int:
+    from updater.pipeline.shard import Shard
     from updater.service.app import Service
     from updater.service.lock import run_lock
-    from updater.service.shard import Shard
     from updater.service.standard_cycle import update_stage_for
     from updater.state.delivery import dashboard_number
     from updater.state.store import StateStore

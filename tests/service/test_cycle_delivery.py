@@ -16,11 +16,11 @@ import pytest
 
 from updater.config import Config, Endpoints, Secrets, parse_config
 from updater.context import AppContext
+from updater.cron import cron_trigger
+from updater.pipeline.shard import Shard
 from updater.service.app import Service
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.lock import FileRunLock
-from updater.service.scheduler import cron_trigger
-from updater.service.shard import Shard
 from updater.service.standard_cycle import StandardCycle, update_stage_for
 from updater.state.delivery import dashboard_number
 from updater.state.store import StateStore

@@ -13,11 +13,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from service_support import wait_for
 
 from updater.config import ScheduleConfig
+from updater.cron import cron_trigger
 from updater.errors import ConfigError
 from updater.service.cycle import CancelToken, CycleReport, CycleRequest
 from updater.service.lock import FileRunLock
 from updater.service.metrics import ServiceMetrics
-from updater.service.scheduler import ServiceScheduler, cron_trigger
+from updater.service.scheduler import ServiceScheduler
 from updater.service.worker import Worker
 from updater.state.status import recent_runs, start_run
 from updater.state.store import StateStore

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from updater.errors import UsageError
-from updater.service.shard import Shard, bucket
+from updater.pipeline.shard import Shard, bucket
 
 IDS = [f"github:owner{i % 37}/repo-{i}" for i in range(1000)] + ["tangled:@x.y/z", "pkg-ü"]
 
@@ -28,7 +28,7 @@ def test_shards_cover_every_id_exactly_once(n: int) -> None:
 
 def test_split_is_stable_across_processes_and_hash_seeds() -> None:
     code = (
-        "from updater.service.shard import bucket; print([bucket(f'g{i}', 5) for i in range(50)])"
+        "from updater.pipeline.shard import bucket; print([bucket(f'g{i}', 5) for i in range(50)])"
     )
     outs = {
         subprocess.run(

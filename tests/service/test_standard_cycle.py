@@ -16,8 +16,8 @@ from updater.config import Config, Endpoints, Secrets
 from updater.context import AppContext
 from updater.engine.tracking import Checked
 from updater.errors import NixError
+from updater.pipeline.shard import Shard, bucket
 from updater.service.cycle import CancelToken, CycleRequest, CycleScope
-from updater.service.shard import Shard, bucket
 from updater.service.standard_cycle import StandardCycle, UpdateOutcome
 from updater.state.status import package_rows
 from updater.state.store import StateStore

@@ -119,7 +119,7 @@ def test_the_service_cycle_plans_the_same_units_as_check_and_run(world: World) -
     from updater.context import AppContext
     from updater.engine.tracking import tracked_units
     from updater.nixfile.repository import scan_repository
-    from updater.service.shard import Shard
+    from updater.pipeline.shard import Shard
     from updater.service.standard_cycle import StandardCycle
 
     ctx = AppContext(

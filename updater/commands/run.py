@@ -184,7 +184,7 @@ def _shard_packages(ctx: AppContext, text: str) -> tuple[str, ...] | None:
     None when the shard is the whole repository."""
     from updater.engine.tracking import tracked_units
     from updater.nixfile.repository import scan_repository
-    from updater.service.shard import Shard, packages_by_group
+    from updater.pipeline.shard import Shard, packages_by_group
 
     shard = Shard.parse(text)
     if shard.is_whole:

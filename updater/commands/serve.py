@@ -39,10 +39,10 @@ if TYPE_CHECKING:
 def command(ctx: AppContext, shard_text: str, once: bool, listen: str | None) -> None:
     """Keep running: check on the configured cron schedule, update, open PRs; serve status."""
     # Imported here: `updater --help` and the other commands do not pay for the service.
+    from updater.cron import cron_trigger
+    from updater.pipeline.shard import Shard
     from updater.service.app import Service
     from updater.service.lock import run_lock
-    from updater.service.scheduler import cron_trigger
-    from updater.service.shard import Shard
     from updater.service.standard_cycle import StandardCycle, update_stage_for
     from updater.state.store import StateStore
 

@@ -30,13 +30,9 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from updater.context import AppContext
+from updater.cron import next_run_of
 from updater.delivery.proposal import name_of, proposal_of
-from updater.delivery.report import (
-    DeliveryReport,
-    UnitDelivery,
-    dashboard_data,
-    next_run_of,
-)
+from updater.delivery.report import DeliveryReport, UnitDelivery, dashboard_data
 from updater.delivery.sync import SyncReport, ignoring_declined, sync
 from updater.engine.result import Outcome, UpdateResult
 from updater.errors import ConfigError, RateLimitedError, UpdaterError

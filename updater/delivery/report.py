@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from updater.config import ScheduleConfig
 from updater.forge.models import (
     DashboardData,
     DeclinedEntry,
@@ -80,19 +79,6 @@ class DeliveryReport:
         if self.dry_run:
             out += [i.describe() for i in self.intents]
         return out
-
-
-def next_run_of(schedule: ScheduleConfig, now: datetime | None = None) -> datetime | None:
-    """When the configured cron fires next (without its random jitter)."""
-    from updater.errors import ConfigError
-    from updater.service.scheduler import cron_trigger
-
-    try:
-        trigger = cron_trigger(schedule.model_copy(update={"jitter": 0}))
-    except ConfigError:
-        return None
-    when = trigger.get_next_fire_time(None, now or datetime.now(UTC))
-    return when if isinstance(when, datetime) else None
 
 
 def dashboard_data(

@@ -45,7 +45,7 @@ class CycleDelivery:
             raise
 
     def close(self) -> None:
-        from updater.delivery.report import next_run_of
+        from updater.cron import next_run_of
 
         try:
             # Without a schedule (the demo, --once) no next run is claimed.

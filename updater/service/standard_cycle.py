@@ -30,6 +30,7 @@ from updater.context import AppContext
 from updater.engine.tracking import Checked, Tracked
 from updater.errors import UpdaterError, UsageError
 from updater.logs import get_logger
+from updater.pipeline.shard import Shard, packages_by_group
 from updater.service.cycle import (
     CancelToken,
     CycleCancelled,
@@ -37,7 +38,6 @@ from updater.service.cycle import (
     CycleRequest,
     CycleScope,
 )
-from updater.service.shard import Shard, packages_by_group
 from updater.state.status import PackageState, PackageStateName, save_package_states
 from updater.state.store import StateStore
 
