@@ -5,7 +5,7 @@ The world: the fixture NUR with its atproto organization trimmed to 10 packages 
 plus 10 independent packages with newer upstream versions (Go, npm, pnpm, cargo, yarn and deno
 dependency hashes, hand-written FODs, tags, commits, base32 and malformed hashes).
 
-- bot: `run_updates` for those 11 units (upstream check included, then the engine alone),
+- bot: the pipeline's target search and engine for those 11 units (upstream check included, then the engine alone),
   sequentially (--jobs 1) and with --jobs = CPU count;
 - floor: every fixed-output derivation the bot computed a hash for, built directly with
   `nix-build -A <attr>` with only that hash faked (all others already right), one after another:
@@ -44,14 +44,14 @@ from pathlib import Path
 
 from updater.config import Endpoints, Secrets, parse_config
 from updater.context import AppContext
-from updater.engine.parallel import RunOptions, run_units, settings_for
+from updater.engine.parallel import run_units, settings_for
 from updater.engine.result import Outcome, UpdateResult
-from updater.engine.targets import resolve
 from updater.engine.units import select, units_of
 from updater.logs import configure_logging
 from updater.nix.runner import NixRunner
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import FAKE_SRI, parse
+from updater.pipeline.targets import resolve
 from updater_sandbox.world import NUR_SOURCE, World
 
 SHARED = ["atproto-api"]  # the unit of the 10 packages sharing one src
@@ -118,7 +118,7 @@ def bot(w: World, root: Path, config_text: str, jobs: int) -> BotRun:
     root.mkdir(parents=True, exist_ok=True)
     repo = clone(w, root / f"nur-jobs{jobs}")
     ctx = context(w, repo, config_text)
-    settings = settings_for(ctx, RunOptions(), NixRunner(base_env=w.process_env()))
+    settings = settings_for(ctx, runner=NixRunner(base_env=w.process_env()))
     started = time.monotonic()
     scan = scan_repository(repo)
     units = select(units_of(scan), SHARED + INDEPENDENT)

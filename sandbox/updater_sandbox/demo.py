@@ -1,12 +1,12 @@
 """`updater demo`: the local world, one full cycle over the fixture NUR, and where to look.
 
-    world (forge, upstreams, NUR) -> service (status page, runner) -> one cycle:
+    world (forge, upstreams, NUR) -> service (status page, worker) -> one cycle:
         check every upstream -> per outdated source group: engine (Nix) -> push, PR, dashboard
     -> "where to look" -> wait for Ctrl-C (or exit at once with --once)
 
-The pieces are the product's own: World, StandardCycle with the service's update stage
-(engine + delivery, as `updater serve` runs it), Service (status page). This module composes
-them for a person watching a terminal (`ProgressStage`, `DemoCycle`: a line per source group)
+The pieces are the product's own: World, the service's PipelineCycle with the pipeline's
+update step (engine + delivery, as `updater serve` runs it), Service (status page). This module
+composes them for a person watching a terminal (`ProgressStep`, `DemoCycle`: a line per unit)
 and adds one thing the local forge lacks: it has no web pages and its API wants the token, which
 a browser does not send, so `ForgeViewer` (viewer.py) serves the NUR's pull requests and issues
 as JSON, read-only, and the status page's PR links point there.
@@ -32,10 +32,12 @@ from rich.status import Status
 
 from updater.config import Config, Endpoints, ForgeConfig, PullRequestConfig, Secrets, StateConfig
 from updater.context import AppContext
-from updater.engine.tracking import Checked
+from updater.engine.target import Work
 from updater.errors import UpdaterError, UsageError
-from updater.service.cycle import CancelToken, CycleReport, CycleRequest
-from updater.service.standard_cycle import StandardCycle, UpdateOutcome, UpdateStage
+from updater.pipeline.report import UnitReport
+from updater.pipeline.scope import CancelToken, RunScope
+from updater.pipeline.step import UpdateStep
+from updater.service.cycle import CycleReport, CycleRequest, PipelineCycle
 from updater_sandbox.viewer import ForgeViewer, write_snapshot
 
 if TYPE_CHECKING:
@@ -165,36 +167,39 @@ class DemoProgress:
 # -- the cycle, told on the terminal ------------------------------------------------------------
 
 
-class ProgressStage:
-    """The service's own update stage (engine, then push + PR + dashboard through delivery),
-    with a line per source group, and PR links that open in a browser (the viewer's)."""
+class ProgressStep:
+    """The service's own update step (engine, then push + PR + dashboard through delivery),
+    with a line per unit, and PR links that open in a browser (the viewer's)."""
 
-    def __init__(self, inner: UpdateStage, progress: DemoProgress, viewer_url: str) -> None:
+    def __init__(self, inner: UpdateStep, progress: DemoProgress, viewer_url: str) -> None:
         self.inner = inner
         self.progress = progress
         self.viewer_url = viewer_url
 
-    def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
+    def __call__(self, works: Sequence[Work], scope: RunScope) -> list[UnitReport]:
+        return [r for w in works for r in self._one(w, scope)]
+
+    def _one(self, work: Work, scope: RunScope) -> list[UnitReport]:
         self.progress.end("upstreams checked", only="check")
-        label = _label(checked)
+        label = _label(work)
         # Short: a spinner line that wraps on a narrow terminal leaves its tail behind.
-        packages = checked.tracked.packages
+        packages = work.unit.packages
         short = (
             packages[0] + (f" +{len(packages) - 1}" if len(packages) > 1 else "")
             if packages
-            else checked.tracked.group
+            else work.unit.group
         )
         self.progress.phase("update", f"{short}: updating (Nix, push, PR)")
         try:
-            outcome = self.inner(checked, cancel)
+            (report,) = self.inner([work], scope)
         except UpdaterError as exc:
             self.progress.end()
             self.progress.line("[red]\u2717[/]", f"{label}: failed: {exc}")
             raise
         self.progress.end()
-        outcome = replace(outcome, pr_url=self.link(outcome.pr_url))
-        self.progress.line(*_describe(label, outcome, checked))
-        return outcome
+        report = replace(report, pr_url=self.link(report.pr_url))
+        self.progress.line(*_describe(label, report, work))
+        return [report]
 
     def link(self, pr_url: str | None) -> str | None:
         """The forge's own PR page does not exist locally; the viewer's JSON of it does."""
@@ -202,30 +207,32 @@ class ProgressStage:
         return f"{self.viewer_url}/pull/{m[1]}" if m else pr_url
 
 
-def _label(checked: Checked) -> str:
-    packages = checked.tracked.packages
+def _label(work: Work) -> str:
+    packages = work.unit.packages
     if not packages:
-        return checked.tracked.group
+        return work.unit.group
     return ", ".join(packages[:3]) + (f" +{len(packages) - 3}" if len(packages) > 3 else "")
 
 
-def _describe(label: str, outcome: UpdateOutcome, checked: Checked) -> tuple[str, str]:
-    change = _change(checked)
+def _describe(label: str, outcome: UnitReport, work: Work) -> tuple[str, str]:
+    change = _change(work)
     took = f" ({outcome.duration:.1f}s)"
     number = outcome.pr_url.rsplit("/", 1)[-1] if outcome.pr_url else "?"
-    if outcome.result in ("pr-opened", "pr-updated"):
-        verb = "opened" if outcome.result == "pr-opened" else "updated"
+    if outcome.status in ("pr-opened", "pr-updated"):
+        verb = "opened" if outcome.status == "pr-opened" else "updated"
         return "[green]\u2713[/]", f"{label}:{change}, PR #{number} {verb}{took}"
-    if outcome.result == "failed":
+    if outcome.status == "failed":
         return "[red]\u2717[/]", f"{label}: failed: {outcome.error}{took}"
-    if outcome.result == "skipped":
+    if outcome.status == "skipped":
         return "[yellow]-[/]", f"{label}: skipped: {outcome.error}{took}"
-    return "[yellow]-[/]", f"{label}:{change}, {outcome.result}, no PR change{took}"
+    return "[yellow]-[/]", f"{label}:{change}, {outcome.status}, no PR change{took}"
 
 
-def _change(checked: Checked) -> str:
+def _change(work: Work) -> str:
     """` old -> new`: versions, or commits for the many pins whose version is a placeholder."""
-    d, t = checked.decision, checked.tracked
+    if work.checked is None:
+        return ""
+    d, t = work.checked.decision, work.checked.tracked
     if d is None or not d.latest:
         return ""
     if d.latest != d.current or not (t.current_rev and d.commit):
@@ -234,9 +241,9 @@ def _change(checked: Checked) -> str:
 
 
 class DemoCycle:
-    """The standard cycle with a spinner over its check."""
+    """The service's cycle with a spinner over its check."""
 
-    def __init__(self, inner: StandardCycle, progress: DemoProgress) -> None:
+    def __init__(self, inner: PipelineCycle, progress: DemoProgress) -> None:
         self.inner = inner
         self.progress = progress
 
@@ -339,9 +346,9 @@ def run_demo(options: DemoOptions, console: Console, out: Console) -> int:
 
 def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, out: Console) -> int:
     from updater.pipeline.shard import Shard
+    from updater.pipeline.step import EngineStep
     from updater.service.app import Service
     from updater.service.lock import run_lock
-    from updater.service.standard_cycle import update_stage_for
     from updater.state.delivery import dashboard_number
     from updater.state.store import StateStore
 
@@ -353,8 +360,8 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
     with StateStore.open(ctx.state_url) as store:
         viewer = ForgeViewer(world.forge.api_url, world.nur_repository, world.token, host).start()
         lock = run_lock(ctx.state_url, ctx.repo)
-        stage = ProgressStage(update_stage_for(ctx), progress, viewer.url)
-        cycle = DemoCycle(StandardCycle(ctx, store, Shard(), stage), progress)
+        step = ProgressStep(EngineStep(ctx), progress, viewer.url)
+        cycle = DemoCycle(PipelineCycle(ctx, store, Shard(), step), progress)
         service = Service(
             cycle=cycle,
             store=store,
@@ -415,15 +422,15 @@ def _cycle(
     service: Service, stop: threading.Event, progress: DemoProgress, store: StateStore
 ) -> int | None:
     """Run the one cycle; its exit code, or None when Ctrl-C came first."""
-    runner = service.worker
-    runner.submit(CycleRequest("startup"))
-    while not runner.wait_idle(0.2):
+    worker = service.worker
+    worker.submit(CycleRequest("startup"))
+    while not worker.wait_idle(0.2):
         if stop.is_set():
             progress.end()
             progress.line("[yellow]![/]", "stopping: the unit in progress finishes first")
-            runner.wait_idle(_STOP_TIMEOUT)
+            worker.wait_idle(_STOP_TIMEOUT)
             return None
-    result = runner.last
+    result = worker.last
     if result is None or result.report is None:
         why = result.refused if result is not None else "the cycle did not run"
         progress.line("[red]\u2717[/]", f"cycle not run: {why}")

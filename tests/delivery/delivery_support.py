@@ -17,9 +17,10 @@ import pytest
 
 from updater.config import Config, Endpoints, Secrets, parse_config
 from updater.context import AppContext
-from updater.delivery import Delivery, DeliveryReport
-from updater.engine.parallel import RunOptions, run_updates
+from updater.delivery import DeliveryReport
 from updater.engine.result import UpdateResult
+from updater.pipeline.run import PipelineRequest, run_pipeline
+from updater.pipeline.step import EngineStep
 from updater_sandbox.forge.state import ForgeComment, ForgeIssue, ForgePull
 from updater_sandbox.world import World
 
@@ -85,13 +86,14 @@ class Bot:
     def run(
         self, *packages: str, dry_run: bool = False
     ) -> tuple[list[UpdateResult], DeliveryReport]:
-        """What `updater run [--package P]... [--dry-run]` does: sync, engine, deliver."""
+        """What `updater run [--package P]... [--dry-run]` does: the pipeline (check, engine,
+        delivery: sync, push, PRs, dashboard)."""
         ctx = self.context()
-        with world_environment(self.world), Delivery.open(ctx, dry_run=dry_run) as delivery:
-            delivery.sync()
-            options = RunOptions(packages=packages, dry_run=dry_run, jobs=2)
-            results = run_updates(delivery.engine_context(), options)
-            report = delivery.deliver(results, complete=not packages)
+        step = EngineStep(ctx, dry_run=dry_run, jobs=2, complete=not packages)
+        with world_environment(self.world):
+            run = run_pipeline(ctx, PipelineRequest(packages, scheduled=True), step)
+        results, report = list(run.results), run.delivery
+        assert report is not None
         # Every run in these tests delivers without a push or forge error.
         assert report.errors == (), [u.describe() for u in report.errors]
         return results, report

@@ -64,9 +64,10 @@ def test_run_command_opens_the_pr_once_and_dry_run_writes_nothing(
 
 
 def test_shards_split_the_packages_without_overlap(world: World, tmp_path: Path) -> None:
-    from updater.commands.run import _shard_packages
     from updater.config import Config, Endpoints, Secrets
     from updater.context import AppContext
+    from updater.pipeline.selection import select_units
+    from updater.pipeline.shard import Shard
 
     ctx = AppContext(
         repo=world.nur_path,
@@ -75,11 +76,15 @@ def test_shards_split_the_packages_without_overlap(world: World, tmp_path: Path)
         secrets=Secrets(),
         endpoints=Endpoints.resolve(Config(), {}),
     )
-    assert _shard_packages(ctx, "1/1") is None
-    parts = [set(_shard_packages(ctx, f"{i}/3") or ()) for i in (1, 2, 3)]
+
+    def shard(text: str) -> set[str]:
+        return set(select_units(ctx, shard=Shard.parse(text)).packages)
+
+    everything = shard("1/1")
+    parts = [shard(f"{i}/3") for i in (1, 2, 3)]
     assert all(parts)
     assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
-    whole = set(_shard_packages(ctx, "1/2") or ()) | set(_shard_packages(ctx, "2/2") or ())
-    assert whole == parts[0] | parts[1] | parts[2]
+    whole = shard("1/2") | shard("2/2")
+    assert whole == parts[0] | parts[1] | parts[2] == everything
     bad = updater(world, tmp_path, "run", "--all", "--shard", "4/3")
     assert bad.returncode == 2 and "--shard" in bad.stderr

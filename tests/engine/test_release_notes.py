@@ -16,12 +16,12 @@ from updater.config import parse_config
 from updater.delivery.proposal import proposal_of, release_links
 from updater.engine.result import Outcome, PinChange, UpdateResult
 from updater.engine.target import Target
-from updater.engine.targets import resolve
 from updater.engine.units import select, units_of
 from updater.forge.body import ZERO_WIDTH, pull_body
 from updater.forge.metadata import parse_metadata
 from updater.nixfile.model import Location, PinKind
 from updater.nixfile.repository import scan_repository
+from updater.pipeline.targets import resolve
 from updater.upstream.model import UpstreamRelease
 from updater.version.policy import Decision
 from updater_sandbox.world import World

@@ -17,11 +17,12 @@ import pytest
 from updater.config import Config, Endpoints, Secrets, parse_config
 from updater.context import AppContext
 from updater.cron import cron_trigger
+from updater.pipeline.scope import CancelToken
 from updater.pipeline.shard import Shard
+from updater.pipeline.step import EngineStep
 from updater.service.app import Service
-from updater.service.cycle import CancelToken, CycleReport, CycleRequest
+from updater.service.cycle import CycleReport, CycleRequest, PipelineCycle
 from updater.service.lock import FileRunLock
-from updater.service.standard_cycle import StandardCycle, update_stage_for
 from updater.state.delivery import dashboard_number
 from updater.state.store import StateStore
 from updater_sandbox.world import World
@@ -91,7 +92,7 @@ def test_one_cycle_syncs_once_and_writes_the_dashboard_once(tmp_path: Path) -> N
         ctx = _context(w, tmp_path / "state.db")
         with StateStore.open(ctx.state_url) as store:
             # Half the NUR's source groups (a stable hash): several outdated, a shorter test.
-            cycle = StandardCycle(ctx, store, Shard(1, 2), update_stage_for(ctx))
+            cycle = PipelineCycle(ctx, store, Shard(1, 2), EngineStep(ctx))
             # As the demo asks: nothing is scheduled after this cycle.
             report = cycle(CycleRequest("startup"), CancelToken())
             number = dashboard_number(store, w.nur_repository)

@@ -15,7 +15,8 @@ from service_support import wait_for
 from updater.config import ScheduleConfig
 from updater.cron import cron_trigger
 from updater.errors import ConfigError
-from updater.service.cycle import CancelToken, CycleReport, CycleRequest
+from updater.pipeline.scope import CancelToken
+from updater.service.cycle import CycleReport, CycleRequest
 from updater.service.lock import FileRunLock
 from updater.service.metrics import ServiceMetrics
 from updater.service.scheduler import ServiceScheduler

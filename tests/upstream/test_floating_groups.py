@@ -114,13 +114,14 @@ def test_check_outdated_is_what_run_updates(world: World, tmp_path: Path) -> Non
 
 
 def test_the_service_cycle_plans_the_same_units_as_check_and_run(world: World) -> None:
-    from updater.commands.run import _shard_packages
     from updater.config import Config, Endpoints, Secrets
     from updater.context import AppContext
     from updater.engine.tracking import tracked_units
+    from updater.errors import UsageError
     from updater.nixfile.repository import scan_repository
+    from updater.pipeline.selection import select_units
     from updater.pipeline.shard import Shard
-    from updater.service.standard_cycle import StandardCycle
+    from updater.service.cycle import PipelineCycle
 
     ctx = AppContext(
         repo=world.nur_path,
@@ -130,14 +131,16 @@ def test_the_service_cycle_plans_the_same_units_as_check_and_run(world: World) -
         endpoints=Endpoints.resolve(Config(), {}),
     )
     expected = tracked_units(scan_repository(world.nur_path), ctx.config)
-    whole = StandardCycle(ctx, None, Shard(), None)  # type: ignore[arg-type]
-    assert [t.packages for t in whole.tracked()] == [t.packages for t in expected]
+    whole = select_units(ctx, shard=Shard())
+    assert [t.packages for t in whole.tracked] == [t.packages for t in expected]
     # A group split into units (atctl: nightly, archive, static) stays on one shard.
-    parts = [StandardCycle(ctx, None, Shard(i, 2), None).tracked() for i in (1, 2)]  # type: ignore[arg-type]
+    parts = [select_units(ctx, shard=Shard(i, 2)).tracked for i in (1, 2)]
     groups = [{t.group for t in part} for part in parts]
     assert not groups[0] & groups[1]
     assert sorted(p for part in parts for t in part for p in t.packages) == sorted(
         p for t in expected for p in t.packages
     )
-    assert set(_shard_packages(ctx, "1/2") or ()) == {p for t in parts[0] for p in t.packages}
-    assert whole.tracked("no-such-package") == []
+    cycle = PipelineCycle(ctx, None, Shard(1, 2), None)  # type: ignore[arg-type]
+    assert set(cycle.package_names()) == {p for t in parts[0] for p in t.packages}
+    with pytest.raises(UsageError, match="no-such-package"):
+        select_units(ctx, ("no-such-package",))

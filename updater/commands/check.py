@@ -6,7 +6,6 @@ finish and are reported), 2 for usage errors.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -28,31 +27,28 @@ if TYPE_CHECKING:
 # so `updater --help` and the other subcommands do not pay for them.
 
 
-async def run_check(
+def run_check(
     ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None
 ) -> list[Checked]:
-    from updater.engine.tracking import check
+    """The pipeline's check round (answers cached in the store), its results saved there."""
+    from updater.pipeline.check import check_units
     from updater.state.store import StateStore
-    from updater.upstream.connect import tokens_of, upstream_apis
-    from updater.upstream.http import HttpClient, HttpSettings
 
-    settings = HttpSettings(one_shot=True)
+    task = None
+    if progress is not None:
+        task = progress.add_task(
+            "checking upstreams", total=sum(1 for t in tracked if t.problem is None)
+        )
+
+    def advance(n: int) -> None:
+        if progress is not None and task is not None:
+            progress.advance(task, n)
+
     with StateStore.open(ctx.state_url) as store:
-        async with HttpClient(settings, tokens=tokens_of(ctx)) as http:
-            task = None
-            if progress is not None:
-                task = progress.add_task(
-                    "checking upstreams", total=sum(1 for t in tracked if t.problem is None)
-                )
-
-            def advance(n: int) -> None:
-                if progress is not None and task is not None:
-                    progress.advance(task, n)
-
-            results = await check(tracked, http, upstream_apis(ctx), store, on_done=advance)
+        results = check_units(ctx, tracked, store=store, on_done=advance).results
         now = datetime.now(UTC)
         store.save_check_results([r for c in results for r in c.records(now)])
-    return results
+    return list(results)
 
 
 def _age(when: datetime | None, now: datetime) -> str:
@@ -154,9 +150,9 @@ def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     console = Console(stderr=True)
     if console.is_terminal and not as_json:
         with Progress(console=console, transient=True) as progress:
-            results = asyncio.run(run_check(ctx, tracked, progress))
+            results = run_check(ctx, tracked, progress)
     else:
-        results = asyncio.run(run_check(ctx, tracked, None))
+        results = run_check(ctx, tracked, None)
     data = rows(results)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")

@@ -23,6 +23,7 @@ from updater.context import AppContext
 from updater.errors import UsageError
 
 if TYPE_CHECKING:
+    from updater.delivery.report import DeliveryReport
     from updater.engine.result import UpdateResult
 
 
@@ -128,36 +129,55 @@ def command(
     no_pr: bool,
 ) -> None:
     """Update packages: new rev, source hash and every dependency hash, proven by Nix."""
-    from updater.delivery import Delivery, wanted
-    from updater.engine.parallel import RunOptions, run_updates
     from updater.engine.result import Outcome
+    from updater.pipeline.run import PipelineRequest, run_pipeline
+    from updater.pipeline.shard import Shard
+    from updater.pipeline.step import EngineStep
 
     if bool(packages) == all_:
         raise UsageError("name packages with --package NAME, or use --all")
     if version is not None and all_:
         raise UsageError("--version V applies to named packages, not to --all")
-    complete = all_
-    if shard is not None:
-        if not all_:
-            raise UsageError("--shard I/N applies to --all")
-        owned = _shard_packages(ctx, shard)
-        if owned is not None:  # None: the whole repository is this shard
-            if not owned:
-                Console(stderr=True).print(f"shard {shard}: no package to update")
-                return
-            packages, complete = owned, False
-    options = RunOptions(packages, version, dry_run, build, jobs or 0)
+    if shard is not None and not all_:
+        raise UsageError("--shard I/N applies to --all")
+    request = PipelineRequest(
+        packages=packages,
+        shard=Shard.parse(shard) if shard is not None else Shard(),
+        version=version,
+        # The dashboard says when the configured schedule (the cron workflow) runs next.
+        scheduled=True,
+    )
     err = Console(stderr=True)
-    report = None
-    if no_pr or not wanted(ctx):
-        results = run_updates(ctx, options, console=err)
-    else:
-        with Delivery.open(ctx, dry_run=dry_run) as delivery:
-            delivery.sync()
-            # Declined versions (PRs closed unmerged) reach the engine as ignored versions.
-            results = run_updates(delivery.engine_context(), options, console=err)
-            report = delivery.deliver(results, complete=complete)
-    out = Console()
+    step = EngineStep(
+        ctx,
+        dry_run=dry_run,
+        build=build,
+        jobs=jobs or 0,
+        deliver=not no_pr,
+        # --all over the whole repository: delivery forgets units that are gone.
+        complete=all_ and request.shard.is_whole,
+        console=err,
+    )
+    report = run_pipeline(ctx, request, step)
+    if shard is not None and not report.results:
+        err.print(f"shard {shard}: no package to update")
+        return
+    _print(report.results, report.delivery, as_json=as_json, dry_run=dry_run, err=err)
+    failed = any(r.outcome is Outcome.FAILED for r in report.results)
+    if failed or (report.delivery is not None and report.delivery.errors):
+        raise click.exceptions.Exit(1)
+
+
+def _print(
+    results: Sequence[UpdateResult],
+    delivery: DeliveryReport | None,
+    *,
+    as_json: bool,
+    dry_run: bool,
+    err: Console,
+) -> None:
+    from updater.engine.result import Outcome
+
     if as_json:
         sys.stdout.write(json.dumps([_record(r) for r in results], indent=2) + "\n")
     else:
@@ -166,30 +186,12 @@ def command(
                 if r.diff:
                     sys.stdout.write(r.diff)
         # A dry run keeps stdout a pure diff (`git apply` can read it); the table goes to stderr.
-        (err if dry_run else out).print(_table(results))
+        (err if dry_run else Console()).print(_table(results))
         for r in results:
             if r.outcome is Outcome.FAILED and r.log_tail:
                 err.print(f"[bold red]{r.unit}[/]: last lines of the log:")
                 err.print(r.log_tail, markup=False, highlight=False)
-    if report is not None:
+    if delivery is not None:
         # stderr, so a dry run's stdout stays a pure diff.
-        for line in report.lines():
+        for line in delivery.lines():
             err.print(line, markup=False, highlight=False)
-    if any(r.outcome is Outcome.FAILED for r in results) or (report and report.errors):
-        raise click.exceptions.Exit(1)
-
-
-def _shard_packages(ctx: AppContext, text: str) -> tuple[str, ...] | None:
-    """The packages fed by the source groups this shard owns (groups never split across shards);
-    None when the shard is the whole repository."""
-    from updater.engine.tracking import tracked_units
-    from updater.nixfile.repository import scan_repository
-    from updater.pipeline.shard import Shard, packages_by_group
-
-    shard = Shard.parse(text)
-    if shard.is_whole:
-        return None
-    scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
-    tracked = tracked_units(scan, ctx.config)
-    owned = shard.owned_groups(packages_by_group(tracked))
-    return tuple(sorted({p for t in tracked if t.group in owned for p in t.packages}))

@@ -41,9 +41,10 @@ def command(ctx: AppContext, shard_text: str, once: bool, listen: str | None) ->
     # Imported here: `updater --help` and the other commands do not pay for the service.
     from updater.cron import cron_trigger
     from updater.pipeline.shard import Shard
+    from updater.pipeline.step import EngineStep
     from updater.service.app import Service
+    from updater.service.cycle import PipelineCycle
     from updater.service.lock import run_lock
-    from updater.service.standard_cycle import StandardCycle, update_stage_for
     from updater.state.store import StateStore
 
     shard = Shard.parse(shard_text)
@@ -51,7 +52,7 @@ def command(ctx: AppContext, shard_text: str, once: bool, listen: str | None) ->
     with StateStore.open(ctx.state_url) as store:
         lock = run_lock(ctx.state_url, ctx.repo, None if shard.is_whole else shard.label)
         try:
-            cycle = StandardCycle(ctx, store, shard, update_stage_for(ctx))
+            cycle = PipelineCycle(ctx, store, shard, EngineStep(ctx))
             service = Service(
                 cycle=cycle,
                 store=store,
@@ -78,16 +79,16 @@ def command(ctx: AppContext, shard_text: str, once: bool, listen: str | None) ->
 def _run_once(service: Service) -> None:
     from updater.service.cycle import CycleRequest
 
-    runner = service.worker
+    worker = service.worker
 
     def handle(_signum: int, _frame: FrameType | None) -> None:
         # Cancels between units; the unit in progress finishes, then the run ends cleanly.
-        runner.cancel.cancel()
+        worker.cancel.cancel()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
-    result = runner.run_now(CycleRequest("once"))
+    result = worker.run_now(CycleRequest("once"))
     if result.report is None:
         click.echo(f"updater: {result.refused}", err=True)
         raise click.exceptions.Exit(1)

@@ -14,11 +14,11 @@ Use (one Delivery per run):
 
     with Delivery.open(ctx, dry_run=dry_run) as delivery:
         delivery.sync()                                    # before the engine runs
-        results = run_updates(delivery.engine_context(), options, console=err)
-        report = delivery.deliver(results, complete=not options.packages)
+        results = ...  # the engine, on delivery.engine_context() (declined versions ignored)
+        report = delivery.deliver(results, complete=every_unit)
 
-A service cycle runs the engine once per source group and keeps one Delivery for the whole
-cycle: `sync()` once, `deliver_results(results)` after each group (no dashboard), then
+The pipeline (pipeline/step.py) keeps one Delivery for a whole run: `sync()` once,
+`deliver_results(results)` after each batch of units (no dashboard), then
 `publish_dashboard(next_run)` once at the end.
 """
 
@@ -165,7 +165,7 @@ class Delivery:
         run is `next_run`, else when the configured schedule fires next."""
         report = self.deliver_results(results, complete=complete)
         number = self.publish_dashboard(next_run or next_run_of(self.ctx.config.schedule))
-        return replace(report, dashboard=number, intents=self.client.intents)
+        return self.report_of(report.units, dashboard=number)
 
     def deliver_results(
         self, results: Sequence[UpdateResult], *, complete: bool = False
@@ -196,10 +196,18 @@ class Delivery:
         if not self.dry_run:
             save_outcomes(self.store, outcomes, prune_others=complete)
         self._fresh.update((o.unit, o) for o in outcomes)
+        return self.report_of(done)
+
+    def report_of(
+        self, units: Sequence[UnitDelivery], *, dashboard: int | None = None
+    ) -> DeliveryReport:
+        """The report of `units` delivered through this Delivery, with what the sync found and
+        (in a dry run) every write it would have sent."""
         synced = self._synced
         return DeliveryReport(
-            units=tuple(done),
+            units=tuple(units),
             dry_run=self.dry_run,
+            dashboard=dashboard,
             declined_now=synced.declined if synced else (),
             deleted_branches=synced.deleted_branches if synced else (),
             intents=self.client.intents,

@@ -1,17 +1,15 @@
 """Many units: independent units run in parallel (a thread pool of --jobs workers; each unit
 has its own worktree and its own Nix processes), with a progress line per unit.
 
-`run_updates` is the entry point for the CLI and for the layer that pushes branches and opens
-pull requests: it returns one UpdateResult per unit, in a stable order.
+`run_units` is what the pipeline's update step calls (pipeline/step.py): one UpdateResult per
+unit, in the order given.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -21,8 +19,7 @@ from updater.config import Config
 from updater.context import AppContext
 from updater.engine.result import Outcome, UpdateResult
 from updater.engine.settings import EngineSettings, current_system
-from updater.engine.targets import Work, resolve
-from updater.engine.units import select, units_of
+from updater.engine.target import Work
 from updater.engine.update import update_unit
 from updater.errors import GitError
 from updater.gitops.command import git_out
@@ -31,23 +28,14 @@ from updater.gitops.worktree import resolve_commit
 from updater.logs import get_logger
 from updater.nix.runner import NixOptions, NixRunner, detect_eval_mode
 from updater.nixfile.model import ScanResult
-from updater.nixfile.repository import scan_repository
 
 _log = get_logger("updater.engine.parallel")
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    packages: tuple[str, ...] = ()  # empty: every unit
-    version: str | None = None
-    dry_run: bool = False
-    build: bool = False
-    jobs: int = 0  # 0: the number of CPUs
-
-
 def settings_for(
-    ctx: AppContext, options: RunOptions, runner: NixRunner | None = None
+    ctx: AppContext, *, dry_run: bool = False, build: bool = False, runner: NixRunner | None = None
 ) -> EngineSettings:
+    """The settings every unit of a run shares, from the configuration."""
     config = ctx.config
     here = current_system()
     return EngineSettings(
@@ -60,12 +48,13 @@ def settings_for(
         identity=Identity(config.pull_requests.author_name, config.pull_requests.author_email),
         branch_prefix=config.pull_requests.branch_prefix,
         base_ref=config.repository.base_branch or "HEAD",
-        build=options.build,
-        dry_run=options.dry_run,
+        build=build,
+        dry_run=dry_run,
     )
 
 
-def _not_run(work: Work) -> UpdateResult:
+def not_run(work: Work) -> UpdateResult:
+    """The result of a unit that has no target: skipped, or failed when its upstream failed."""
     if work.error is not None:
         return UpdateResult(work.unit.id, work.unit.packages, Outcome.FAILED, reason=work.error)
     return UpdateResult(
@@ -96,7 +85,7 @@ def run_units(
 
     `base_scan`: a scan of the base commit's files, reused by every unit (see `clean_at`).
     """
-    results: dict[str, UpdateResult] = {w.unit.id: _not_run(w) for w in works if w.target is None}
+    results: dict[str, UpdateResult] = {w.unit.id: not_run(w) for w in works if w.target is None}
     todo = [w for w in works if w.target is not None]
     show = console is not None and console.is_terminal and bool(todo)
     with Progress(
@@ -127,30 +116,3 @@ def run_units(
             for work, result in zip(todo, pool.map(one, todo), strict=True):
                 results[work.unit.id] = result
     return [results[w.unit.id] for w in works]
-
-
-def run_updates(
-    ctx: AppContext,
-    options: RunOptions,
-    *,
-    runner: NixRunner | None = None,
-    console: Console | None = None,
-    on_step: Callable[[str, str], None] | None = None,
-) -> list[UpdateResult]:
-    """Scan, decide every selected unit's target, update them; one result per unit."""
-    settings = settings_for(ctx, options, runner)
-    if on_step is not None:
-        settings = replace(settings, on_step=on_step)
-    scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
-    units = select(units_of(scan), options.packages)
-    works = asyncio.run(resolve(ctx, units, scan, options.version))
-    jobs = options.jobs or os.cpu_count() or 1
-    _log.info(
-        "run",
-        units=len(units),
-        to_update=sum(1 for w in works if w.target is not None),
-        jobs=jobs,
-        dry_run=options.dry_run,
-    )
-    reuse = scan if clean_at(ctx.repo, settings.base_ref) else None
-    return run_units(ctx.repo, works, ctx.config, settings, jobs, console, reuse)

@@ -1,10 +1,13 @@
-"""Where a unit moves to: the release (or branch commit) chosen by the policy or by `--version`."""
+"""Where a unit moves to: the release (or branch commit) chosen by the policy or by `--version`,
+and the unit with its target (`Work`), what the engine is given."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from updater.engine.tracking import Checked
+from updater.engine.units import Unit
 from updater.upstream.model import COMMIT_RE, UpstreamRelease
 from updater.version.policy import Decision
 
@@ -70,3 +73,15 @@ class Target:
             release_notes=(release.notes or None) if release is not None else None,
             release_url=release.url if release is not None else None,
         )
+
+
+@dataclass(frozen=True)
+class Work:
+    """A unit and where it goes; or why it does not go anywhere."""
+
+    unit: Unit
+    target: Target | None = None
+    skip: str | None = None  # not an error: up to date, opted out, floating, refused
+    error: str | None = None  # the upstream could not be asked
+    # The check that decided it (None for `--version V`, which names the release itself).
+    checked: Checked | None = None

@@ -1,99 +1,38 @@
 """What the service runs: a `Cycle` takes a request and a cancel token and returns a report.
 
-The service (scheduler, HTTP, lock, metrics) depends only on this protocol; the standard cycle
-(check, then updates and PRs) lives in standard_cycle.py, and tests drive the service with
-cycles of their own.
+The service (scheduler, HTTP, lock, metrics) depends only on this protocol, and tests drive it
+with cycles of their own. `PipelineCycle` is the cycle of `updater serve` and the demo: one run
+of the pipeline (updater/pipeline) per request, one unit at a time; what it checked and did is
+kept for the status page.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Mapping
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeVar, cast
+from datetime import UTC, datetime
+from typing import Literal, Protocol
 
+from updater.context import AppContext
+from updater.engine.target import Work
+from updater.engine.tracking import Checked
 from updater.errors import UsageError
+from updater.pipeline.report import PipelineReport, UnitReport, UnitStatus
+from updater.pipeline.run import PipelineEvents, PipelineRequest, run_pipeline
+from updater.pipeline.scope import CancelToken
+from updater.pipeline.selection import select_units
+from updater.pipeline.shard import Shard
+from updater.pipeline.step import UpdateStep
+from updater.state.status import PackageState, PackageStateName, save_package_states
+from updater.state.store import StateStore
 
 Trigger = Literal["schedule", "http", "once", "startup"]
 CycleStatus = Literal["ok", "failed", "cancelled"]
 # Exported attribute names and source group ids: letters, digits and . _ + - : / @ only.
 PACKAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+\-:/@]{0,199}$")
-
-
-class CycleCancelled(Exception):
-    """Raised between units of work once shutdown was asked for."""
-
-
-class CancelToken:
-    """Set once by the service on SIGTERM/SIGINT; a cycle checks it between units of work."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
-            raise CycleCancelled("shutdown requested")
-
-    def wait(self, timeout: float) -> bool:
-        return self._event.wait(timeout)
-
-
-class CycleSession(Protocol):
-    """Something an update stage keeps open for one cycle (e.g. one forge connection)."""
-
-    def close(self) -> None: ...
-
-
-SessionT = TypeVar("SessionT", bound=CycleSession)
-
-
-class CycleScope(CancelToken):
-    """One cycle's cancel token, and the sessions its update stages keep for that cycle.
-
-    It shares the service's cancel event, so it is the token: the standard cycle hands it to the
-    update stage in place of the service's token, and wrappers around a stage (the demo's
-    progress lines) pass it on untouched. A stage that works better once per cycle than once
-    per source group opens its session through `session()` at the first group; the cycle closes
-    every session at its end, also when cancelled or after a failed group.
-    """
-
-    def __init__(self, token: CancelToken, *, scheduled: bool = False) -> None:
-        super().__init__()
-        self._event = token._event
-        # Whether a schedule runs this service's cycles (what a stage may say about the next).
-        self.scheduled = scheduled
-        self._sessions: dict[int, tuple[object, CycleSession]] = {}
-
-    def session(self, owner: object, open_session: Callable[[], SessionT]) -> SessionT:
-        """`owner`'s session of this cycle: opened by `open_session` on first use (when that
-        raises, nothing is kept and the next call tries again), the same object afterwards."""
-        held = self._sessions.get(id(owner))
-        if held is None:
-            # The owner is kept beside its session so its id stays its own until the end.
-            held = (owner, open_session())
-            self._sessions[id(owner)] = held
-        return cast(SessionT, held[1])
-
-    def close(self) -> None:
-        """Close every session, the last opened first; one that fails does not keep the others
-        open, and the first failure is raised once all are closed."""
-        failure: Exception | None = None
-        while self._sessions:
-            _key, (_owner, session) = self._sessions.popitem()
-            try:
-                session.close()
-            except Exception as exc:
-                failure = failure or exc
-        if failure is not None:
-            raise failure
 
 
 @dataclass(frozen=True)
@@ -150,3 +89,141 @@ class CycleReport:
 
 class Cycle(Protocol):
     def __call__(self, request: CycleRequest, cancel: CancelToken) -> CycleReport: ...
+
+
+_STATE_OF_STATUS: dict[UnitStatus, PackageStateName] = {
+    "updated": "updated",
+    "pr-opened": "pr open",
+    "pr-updated": "pr open",
+    "unchanged": "outdated",
+    "failed": "failed",
+    "skipped": "skipped",
+}
+
+
+def _failure_reason(message: str) -> str:
+    low = message.lower()
+    if low.startswith("backed off"):
+        return "backed_off"
+    if "rate limit" in low or "rate-limit" in low or "rate_limited" in low:
+        return "rate_limited"
+    return "upstream"
+
+
+def _check_states(results: Sequence[Checked]) -> list[PackageState]:
+    out: list[PackageState] = []
+    for c in results:
+        t, d = c.tracked, c.decision
+        state: PackageStateName
+        if t.problem is not None:
+            state = "skipped"
+        elif c.error is not None:
+            state = "error"
+        else:
+            state = "outdated" if d is not None and d.outdated else "up to date"
+        for name in t.packages or (t.group,):
+            out.append(
+                PackageState(
+                    name,
+                    state,
+                    released_at=d.date if d is not None else None,
+                    last_error=c.error or t.problem,
+                )
+            )
+    return out
+
+
+class StatusRows(PipelineEvents):
+    """The status page's rows, kept as the pipeline goes: the check's results and each
+    package's state."""
+
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+
+    def checked(self, results: Sequence[Checked]) -> None:
+        now = datetime.now(UTC)
+        self.store.save_check_results([r for c in results for r in c.records(now)])
+        save_package_states(self.store, _check_states(results), now)
+
+    def unit_done(self, work: Work, report: UnitReport) -> None:
+        decision = work.checked.decision if work.checked is not None else None
+        states = [
+            PackageState(
+                name,
+                _STATE_OF_STATUS[report.status],
+                released_at=decision.date if decision is not None else None,
+                pr_url=report.pr_url,
+                last_error=report.error,
+            )
+            for name in report.packages
+        ]
+        save_package_states(self.store, states)
+
+
+class PipelineCycle:
+    """A service cycle: the pipeline over this shard (or the unit feeding one package)."""
+
+    def __init__(self, ctx: AppContext, store: StateStore, shard: Shard, step: UpdateStep) -> None:
+        self.ctx = ctx
+        self.store = store
+        self.shard = shard
+        self.step = step
+
+    def package_names(self) -> tuple[str, ...]:
+        """The packages this shard tracks, from a fresh scan (the status page lists them)."""
+        return select_units(self.ctx, shard=self.shard).packages
+
+    def __call__(self, request: CycleRequest, cancel: CancelToken) -> CycleReport:
+        started = time.monotonic()
+        wanted = PipelineRequest(
+            packages=(request.package,) if request.package else (),
+            shard=self.shard,
+            one_at_a_time=True,
+            scheduled=request.scheduled,
+        )
+        try:
+            report = run_pipeline(
+                self.ctx,
+                wanted,
+                self.step,
+                store=self.store,
+                cancel=cancel,
+                events=StatusRows(self.store),
+            )
+        except UsageError:  # a package no unit feeds
+            report = None
+        if request.package and (report is None or not report.packages):
+            return CycleReport(
+                "failed",
+                time.monotonic() - started,
+                failures={"unknown_package": 1},
+                message=f"no package or source group {request.package!r} in this shard",
+            )
+        assert report is not None
+        return cycle_report(report)
+
+
+def cycle_report(report: PipelineReport) -> CycleReport:
+    """The service's summary of one pipeline run (the status page's line, /metrics)."""
+    failures = Counter(
+        _failure_reason(c.error)
+        for c in report.checked
+        if c.error is not None and c.tracked.problem is None
+    )
+    failures.update(u.reason or "update" for u in report.units if u.status == "failed")
+    statuses: Counter[str] = Counter(u.status for u in report.units)
+    return CycleReport(
+        report.status,
+        report.duration,
+        checked=sum(1 for c in report.checked if c.tracked.problem is None),
+        outdated=report.attempted,
+        updates=dict(statuses),
+        failures=dict(failures),
+        prs_opened=statuses["pr-opened"],
+        prs_updated=statuses["pr-updated"],
+        rate_limit_remaining=report.rate_limit_remaining,
+        check_duration=report.check_seconds,
+        update_durations=tuple(u.duration for u in report.units),
+        packages=report.packages,
+        message=report.message,
+    )

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from updater.logs import get_logger
-from updater.service.cycle import CancelToken, Cycle, CycleReport, CycleRequest
+from updater.pipeline.scope import CancelToken
+from updater.service.cycle import Cycle, CycleReport, CycleRequest
 from updater.service.lock import RunLock
 from updater.service.metrics import ServiceMetrics
 from updater.state.status import RunStatus, abandon_running, finish_run, start_run

@@ -1,12 +1,13 @@
-"""The standard cycle in process: real scan and check on the local forge, then the update stage.
+"""The service's cycle in process: the pipeline's real scan and check on the local forge, then
+an update step of the test's own.
 
-A shutdown stops it between source groups (the group in progress finishes); a failing group
-is recorded with its reason and the others still run; --shard keeps other groups out.
+A shutdown stops it between units (the unit in progress finishes); a failing unit is recorded
+with its reason and the others still run; --shard keeps other groups out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,13 @@ from service_support import TOKEN, SmallWorld, make_nur, upstream, world_env
 
 from updater.config import Config, Endpoints, Secrets
 from updater.context import AppContext
-from updater.engine.tracking import Checked
+from updater.engine.target import Work
 from updater.errors import NixError
+from updater.pipeline.report import UnitReport
+from updater.pipeline.scope import CancelToken, RunScope
+from updater.pipeline.selection import select_units
 from updater.pipeline.shard import Shard, bucket
-from updater.service.cycle import CancelToken, CycleRequest, CycleScope
-from updater.service.standard_cycle import StandardCycle, UpdateOutcome
+from updater.service.cycle import CycleRequest, PipelineCycle
 from updater.state.status import package_rows
 from updater.state.store import StateStore
 from updater_sandbox.forge.local_forge import LocalForge
@@ -53,16 +56,16 @@ class Stage:
         self.cancel_after = cancel_after
         self.calls: list[tuple[str, ...]] = []
 
-    def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
-        names = checked.tracked.packages
+    def __call__(self, works: Sequence[Work], scope: RunScope) -> list[UnitReport]:
+        (work,) = works  # the service hands over one unit at a time
+        names = work.unit.packages
         self.calls.append(names)
         if self.cancel_after is not None and len(self.calls) >= self.cancel_after:
-            cancel.cancel()  # SIGTERM arrives while this group is being updated
+            scope.cancel()  # SIGTERM arrives while this unit is being updated
         if self.fail in names:
             raise NixError("nix-build failed: hash mismatch in fixed-output derivation", "log")
-        return UpdateOutcome(
-            names, "pr-opened", 0.01, pr_url=f"https://github.com/o/r/pull/{len(self.calls)}"
-        )
+        url = f"https://github.com/o/r/pull/{len(self.calls)}"
+        return [UnitReport(names, "pr-opened", 0.01, pr_url=url, unit=work.unit.id)]
 
 
 def test_shutdown_stops_between_groups_and_keeps_the_finished_one(
@@ -70,7 +73,7 @@ def test_shutdown_stops_between_groups_and_keeps_the_finished_one(
 ) -> None:
     stage = Stage(cancel_after=1)
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-        cycle = StandardCycle(_ctx(world), store, Shard(), stage)
+        cycle = PipelineCycle(_ctx(world), store, Shard(), stage)
         report = cycle(CycleRequest("schedule"), CancelToken())
         assert report.status == "cancelled" and "after 1 of 2" in report.message
         assert len(stage.calls) == 1 and report.prs_opened == 1
@@ -87,7 +90,7 @@ def test_failing_group_is_recorded_and_the_rest_still_runs(
 ) -> None:
     stage = Stage(fail="acme-tool")
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-        cycle = StandardCycle(_ctx(world), store, Shard(), stage)
+        cycle = PipelineCycle(_ctx(world), store, Shard(), stage)
         report = cycle(CycleRequest("http"), CancelToken())
         assert report.status == "failed" and report.failures == {"nix": 1}
         assert report.updates == {"failed": 1, "pr-opened": 1}
@@ -101,17 +104,15 @@ def test_failing_group_is_recorded_and_the_rest_still_runs(
         assert one.status == "failed" and one.failures == {"unknown_package": 1}
 
 
-def test_shard_takes_only_its_groups(world: SmallWorld, tmp_path: Path) -> None:
+def test_shard_takes_only_its_groups(world: SmallWorld) -> None:
     groups = {"github.com/acme/tool", "github.com/acme/cli", "github.com/acme/web"}
-    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-        seen: set[str] = set()
-        for i in (1, 2):
-            cycle = StandardCycle(_ctx(world), store, Shard(i, 2), Stage())
-            tracked = {t.group for t in cycle.tracked()}
-            assert not tracked & seen
-            seen |= tracked
-            assert all(bucket(g, 2) == i - 1 for g in tracked)
-        assert seen == groups
+    seen: set[str] = set()
+    for i in (1, 2):
+        tracked = {t.group for t in select_units(_ctx(world), shard=Shard(i, 2)).tracked}
+        assert not tracked & seen
+        seen |= tracked
+        assert all(bucket(g, 2) == i - 1 for g in tracked)
+    assert seen == groups
 
 
 class Session:
@@ -125,19 +126,19 @@ class Session:
 
 
 class SessionStage(Stage):
-    """A stage that keeps one session per cycle, as the engine stage keeps its Delivery."""
+    """A step that keeps one session per run, as the engine step keeps its Delivery."""
 
     def __init__(self, fail: str | None = None, cancel_after: int | None = None) -> None:
         super().__init__(fail, cancel_after)
         self.log: list[str] = []
         self.scheduled: list[bool] = []
 
-    def __call__(self, checked: Checked, cancel: CancelToken) -> UpdateOutcome:
-        assert isinstance(cancel, CycleScope)
-        session = cancel.session(self, lambda: Session(self.log, cancel.scheduled))
+    def __call__(self, works: Sequence[Work], scope: RunScope) -> list[UnitReport]:
+        assert isinstance(scope, RunScope)
+        session = scope.session(self, lambda: Session(self.log, scope.scheduled))
         self.scheduled.append(session.scheduled)
         self.log.append("group")
-        return super().__call__(checked, cancel)
+        return super().__call__(works, scope)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +154,7 @@ def test_stage_session_lives_for_the_cycle_and_closes_at_its_end(
     world: SmallWorld, tmp_path: Path, stage: SessionStage, request_: CycleRequest, status: str
 ) -> None:
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-        cycle = StandardCycle(_ctx(world), store, Shard(), stage)
+        cycle = PipelineCycle(_ctx(world), store, Shard(), stage)
         assert cycle(request_, CancelToken()).status == status
         groups = len(stage.calls)
         assert stage.log == ["open"] + ["group"] * groups + ["close"]

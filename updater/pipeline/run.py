@@ -1,0 +1,192 @@
+"""One run of the pipeline: select -> check -> targets -> update step (engine, delivery).
+
+    select (selection.py: scan, units, shard) -> check (check.py: one round, all upstreams)
+    -> targets (targets.py) -> update step on the units that have one (step.py), in one batch
+    or one unit at a time -> one PipelineReport
+
+Cancellation: the check is one concurrent batch of read-only requests, abandoned as a whole
+(nothing of it is reported); the step works in scratch worktrees, and the token is checked
+before each batch, so a shutdown lets the batch in progress finish and starts no other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from updater.context import AppContext
+from updater.delivery.report import DeliveryReport
+from updater.engine.parallel import not_run
+from updater.engine.target import Work
+from updater.engine.tracking import Checked
+from updater.errors import UpdaterError
+from updater.logs import get_logger
+from updater.pipeline.check import check_units
+from updater.pipeline.report import PipelineReport, RunStatus, UnitReport
+from updater.pipeline.scope import Cancelled, CancelToken, RunScope
+from updater.pipeline.selection import Selection, select_units
+from updater.pipeline.shard import Shard
+from updater.pipeline.step import UpdateStep
+from updater.pipeline.targets import release_works, work_of
+from updater.state.store import StateStore
+from updater.upstream.connect import tokens_of, upstream_apis
+from updater.upstream.http import HttpClient, HttpSettings
+
+_log = get_logger("updater.pipeline")
+
+
+@dataclass(frozen=True)
+class PipelineRequest:
+    """What to run. `updater run` takes every unit in one batch (parallel in the engine, its
+    delivery synced and its dashboard written even when nothing moved); the service takes them
+    one at a time (stop between units on shutdown, each PR as soon as its unit is done)."""
+
+    packages: tuple[str, ...] = ()  # empty: every unit
+    shard: Shard = Shard()
+    version: str | None = None  # move to release V instead of the policy's choice
+    one_at_a_time: bool = False
+    # A schedule runs these runs: the dashboard may say when the next one is.
+    scheduled: bool = False
+
+
+class PipelineEvents:
+    """What a caller may watch; the service keeps the status page's rows from these."""
+
+    def checked(self, results: Sequence[Checked]) -> None:
+        """The check round is over (not called when it was cancelled)."""
+
+    def unit_done(self, work: Work, report: UnitReport) -> None:
+        """The step is done with one unit."""
+
+
+def run_pipeline(
+    ctx: AppContext,
+    request: PipelineRequest,
+    step: UpdateStep,
+    *,
+    store: StateStore | None = None,
+    cancel: CancelToken | None = None,
+    events: PipelineEvents | None = None,
+) -> PipelineReport:
+    """Run the pipeline once. `store`: the check caches answers there, backs off failing
+    sources and records failures (the service); without one it asks afresh (`updater run`).
+    UsageError names a package no unit feeds."""
+    started = time.monotonic()
+    cancel = cancel or CancelToken()
+    events = events or PipelineEvents()
+    selection = select_units(ctx, request.packages, request.shard)
+    checked: tuple[Checked, ...] = ()
+    check_seconds = remaining = None
+    if request.version is not None:
+        works = _release_works(ctx, selection, request.version)
+    else:
+        try:
+            round_ = check_units(ctx, selection.tracked, store=store, cancel=cancel)
+        except Cancelled:
+            message = "cancelled during the check; nothing saved"
+            took = time.monotonic() - started
+            return PipelineReport("cancelled", took, selection.packages, message=message)
+        checked, check_seconds, remaining = (
+            round_.results,
+            round_.seconds,
+            round_.rate_limit_remaining,
+        )
+        events.checked(checked)
+        works = [work_of(u, c) for u, c in zip(selection.units, checked, strict=True)]
+    todo = [w for w in works if w.target is not None]
+    _log.info(
+        "checked",
+        units=len(works),
+        to_update=len(todo),
+        failures=sum(1 for w in works if w.error is not None),
+    )
+    status, reports, delivery, message = _update(todo, step, request, cancel, selection, events)
+    done = {r.unit: r.result for r in reports if r.result is not None}
+    results = tuple(done.get(w.unit.id) or not_run(w) for w in works)
+    if status == "ok" and (
+        any(w.error is not None for w in works) or any(r.status == "failed" for r in reports)
+    ):
+        status = "failed"
+    return PipelineReport(
+        status,
+        time.monotonic() - started,
+        selection.packages,
+        checked=checked,
+        check_seconds=check_seconds,
+        rate_limit_remaining=remaining,
+        attempted=len(todo),
+        units=tuple(reports),
+        results=results,
+        delivery=delivery,
+        message=message,
+    )
+
+
+def _update(
+    todo: list[Work],
+    step: UpdateStep,
+    request: PipelineRequest,
+    cancel: CancelToken,
+    selection: Selection,
+    events: PipelineEvents,
+) -> tuple[RunStatus, list[UnitReport], DeliveryReport | None, str]:
+    """Hand the units to the step, batch by batch; stop between batches when cancelled."""
+    # One batch even when nothing moves (a run still syncs with the forge and refreshes the
+    # dashboard), unless the run covers no unit at all (an empty shard).
+    batches = [[w] for w in todo] if request.one_at_a_time else [todo] if selection.units else []
+    reports: list[UnitReport] = []
+    status: RunStatus = "ok"
+    message = ""
+    scope = RunScope(cancel, scheduled=request.scheduled, scan=selection.scan)
+    try:
+        for batch in batches:
+            scope.raise_if_cancelled()
+            for work, report in zip(batch, _step(step, batch, scope), strict=True):
+                reports.append(report)
+                events.unit_done(work, report)
+    except Cancelled:
+        status = "cancelled"
+        message = f"cancelled after {len(reports)} of {len(todo)} update(s)"
+    finally:
+        scope.close()
+    return status, reports, scope.delivery, message
+
+
+def _step(step: UpdateStep, batch: list[Work], scope: RunScope) -> list[UnitReport]:
+    """The step's reports; a named error fails every unit of the batch, and the run goes on."""
+    started = time.monotonic()
+    try:
+        return step(batch, scope)
+    except Cancelled:
+        raise
+    except UpdaterError as exc:
+        took = time.monotonic() - started
+        return [
+            UnitReport(
+                w.unit.packages or (w.unit.group,),
+                "failed",
+                took,
+                error=str(exc),
+                reason=_reason_of(exc),
+                unit=w.unit.id,
+            )
+            for w in batch
+        ]
+
+
+def _reason_of(exc: UpdaterError) -> str:
+    # NixError -> "nix", GitError -> "git", ForgeError -> "forge", ...
+    name = type(exc).__name__.removesuffix("Error").lower()
+    return name or "update"
+
+
+def _release_works(ctx: AppContext, selection: Selection, version: str) -> list[Work]:
+    async def ask() -> list[Work]:
+        async with HttpClient(HttpSettings(one_shot=True), tokens=tokens_of(ctx)) as http:
+            return await release_works(
+                selection.units, selection.tracked, version, http, upstream_apis(ctx)
+            )
+
+    return asyncio.run(ask())
