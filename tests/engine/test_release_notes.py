@@ -60,8 +60,8 @@ def test_the_chosen_release_gives_the_target_its_notes_and_page() -> None:
     rel = UpstreamRelease(
         "v2.0.0", commit="c" * 40, notes=HOSTILE, url="https://github.com/o/r/releases/tag/v2.0.0"
     )
-    decision = Decision("1.0.0", "2.0.0", rev="v2.0.0", commit="c" * 40, release=rel)
-    target = Target.from_decision(decision, "release")
+    decision = Decision("1.0.0", "2.0.0", rev="v2.0.0", commit="c" * 40)
+    target = Target.from_decision(decision, "release", rel)
     assert target is not None
     assert (target.tag, target.release_notes, target.release_url) == (
         "v2.0.0",
@@ -70,11 +70,9 @@ def test_the_chosen_release_gives_the_target_its_notes_and_page() -> None:
     )
     # A bare tag (no release object) has no notes; a branch commit neither.
     bare = UpstreamRelease("v2.0.0", commit="c" * 40, is_release=False)
-    no_notes = Target.from_decision(
-        Decision("1.0.0", "2.0.0", rev="v2.0.0", release=bare), "release"
-    )
+    no_notes = Target.from_decision(Decision("1.0.0", "2.0.0", rev="v2.0.0"), "release", bare)
     assert no_notes is not None and no_notes.release_notes is None
-    branch = Target.from_decision(Decision("u", "u", rev="d" * 40, release=rel), "branch")
+    branch = Target.from_decision(Decision("u", "u", rev="d" * 40), "branch", rel)
     assert branch is not None and branch.release_notes is None and branch.release_url is None
 
 

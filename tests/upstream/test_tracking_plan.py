@@ -100,3 +100,36 @@ def test_source_override_syntax() -> None:
     for bad in ("o/r", "github:o", "git:o/r", "forgejo:o/r", "github:o/r;rm"):
         with pytest.raises(ConfigError):
             parse_source_override(bad, "x")
+
+
+def test_the_policy_decides_on_what_the_source_offers() -> None:
+    """Tracking hands the policy the followed branch's head, and the release it picked back."""
+    from datetime import UTC, datetime
+
+    from updater.engine.tracking import Tracked, decide
+    from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
+    from updater.version.policy import Policy
+
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    src = SourceSpec.github("o", "r")
+    snapshot = UpstreamSnapshot(
+        source=src,
+        releases=(UpstreamRelease("v1.2.0", notes="notes", url="https://x/v1.2.0", date=now),),
+        tags=(UpstreamRelease("v1.3.0-rc.1", is_release=False, date=now),),
+        head=BranchHead("main", "a" * 40, now),
+        heads=(BranchHead("dev", "c" * 40, None),),
+    )
+
+    def tracked(policy: Policy, current: str) -> Tracked:
+        return Tracked("g", ("p",), src, current, "b" * 40, policy)
+
+    decision, release = decide(
+        tracked(Policy(mode="branch", branch="dev"), "unstable"), snapshot, now
+    )
+    assert (decision.rev, release) == ("c" * 40, None)
+    decision, _ = decide(tracked(Policy(mode="branch"), "unstable"), snapshot, now)
+    assert decision.rev == "a" * 40
+    decision, release = decide(tracked(Policy(), "1.0.0"), snapshot, now)
+    assert decision.rev == "v1.2.0" and release is snapshot.releases[0]
+    decision, release = decide(tracked(Policy(), "1.2.0"), snapshot, now)
+    assert decision.latest is None and release is None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
 from updater.version.policy import (
+    Candidate,
+    Head,
     Policy,
     compare_for_update,
     decide_branch,
@@ -16,15 +17,16 @@ from updater.version.policy import (
 )
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
-SRC = SourceSpec.github("o", "r")
 
 
-def rel(tag: str, days_ago: float = 30, **kw: object) -> UpstreamRelease:
-    return UpstreamRelease(tag=tag, date=NOW - timedelta(days=days_ago), **kw)  # type: ignore[arg-type]
+def rel(tag: str, days_ago: float = 30, **kw: object) -> Candidate:
+    return Candidate(tag=tag, date=NOW - timedelta(days=days_ago), **kw)  # type: ignore[arg-type]
 
 
-def snap(*releases: UpstreamRelease, tags: tuple[UpstreamRelease, ...] = ()) -> UpstreamSnapshot:
-    return UpstreamSnapshot(source=SRC, releases=releases, tags=tags)
+def snap(*releases: Candidate, tags: tuple[Candidate, ...] = ()) -> tuple[Candidate, ...]:
+    """What an upstream offers: its releases, then the tags that have no release."""
+    seen = {r.tag for r in releases}
+    return releases + tuple(t for t in tags if t.tag not in seen)
 
 
 def reasons(decision: object) -> dict[str, str]:
@@ -115,9 +117,7 @@ def test_tag_prefix_and_regex_for_monorepos() -> None:
 
 
 def test_date_versions_and_bare_tags() -> None:
-    d = decide_release(
-        "2025.01.15", snap(tags=(UpstreamRelease("2025.02.01", is_release=False),)), Policy(), NOW
-    )
+    d = decide_release("2025.01.15", snap(tags=(Candidate("2025.02.01"),)), Policy(), NOW)
     assert d.latest == "2025.02.01"
 
 
@@ -143,8 +143,8 @@ def test_prerelease_detection() -> None:
 
 
 def test_branch_mode_keeps_placeholder_style() -> None:
-    head = BranchHead("main", "a" * 40, datetime(2025, 5, 20, 13, 0, tzinfo=UTC))
-    s = UpstreamSnapshot(source=SRC, head=head)
+    head = Head("a" * 40, datetime(2025, 5, 20, 13, 0, tzinfo=UTC))
+    s = head
     d = decide_branch("unstable-2025-01-23", "b" * 40, s, Policy(mode="branch"), NOW)
     assert (d.latest, d.rev, d.outdated) == ("unstable-2025-05-20", "a" * 40, True)
     assert decide_branch("unstable", "b" * 40, s, Policy(mode="branch"), NOW).latest == "unstable"
@@ -158,10 +158,11 @@ def test_branch_mode_keeps_placeholder_style() -> None:
 
 
 def test_branch_mode_refuses_older_date_and_young_commits() -> None:
-    head = BranchHead("main", "a" * 40, datetime(2025, 5, 31, tzinfo=UTC))
-    s = UpstreamSnapshot(source=SRC, head=head, heads=(BranchHead("dev", "c" * 40, None),))
+    s = Head("a" * 40, datetime(2025, 5, 31, tzinfo=UTC))
     d = decide_branch("unstable-2025-06-01", "b" * 40, s, Policy(), NOW)
     assert d.latest is None and d.skipped[0].reason == "older"
     d = decide_branch("unstable-2025-01-01", "b" * 40, s, Policy(min_age_days=7), NOW)
     assert d.latest is None and d.skipped[0].reason == "too-young"
-    assert decide_branch("unstable", "b" * 40, s, Policy(branch="dev"), NOW).rev == "c" * 40
+    # The followed branch's head is the caller's to find (engine/tracking.py).
+    dev = Head("c" * 40, None)
+    assert decide_branch("unstable", "b" * 40, dev, Policy(branch="dev"), NOW).rev == "c" * 40

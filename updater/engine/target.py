@@ -44,14 +44,17 @@ class Target:
         return self.commit[:12]
 
     @classmethod
-    def from_decision(cls, decision: Decision, mode: str) -> Target | None:
-        """The target of an outdated decision (None when there is nothing newer to take)."""
+    def from_decision(
+        cls, decision: Decision, mode: str, release: UpstreamRelease | None = None
+    ) -> Target | None:
+        """The target of an outdated decision (None when there is nothing newer to take);
+        `release`: the upstream's release the decision picked, for its notes and page."""
         if decision.latest is None or decision.rev is None:
             return None
         if mode == "branch":
             return cls(version=decision.latest, commit=decision.rev, date=decision.date)
         return cls.of_release(
-            decision.latest, decision.rev, decision.commit, decision.date, decision.release
+            decision.latest, decision.rev, decision.commit, decision.date, release
         )
 
     @classmethod

@@ -23,9 +23,23 @@ from updater.nixfile.model import Pin, PinKind, ScanResult, SourceGroup
 from updater.state.store import CheckRecord, SkippedRecord, StateStore
 from updater.upstream import assets
 from updater.upstream.http import HttpClient
-from updater.upstream.model import COMMIT_RE, SourceKind, SourceSpec
+from updater.upstream.model import (
+    COMMIT_RE,
+    SourceKind,
+    SourceSpec,
+    UpstreamRelease,
+    UpstreamSnapshot,
+)
 from updater.upstream.registry import SourceRequest, UpstreamApis, fetch_all
-from updater.version.policy import Decision, Policy, decide_branch, decide_release, version_of_tag
+from updater.version.policy import (
+    Candidate,
+    Decision,
+    Head,
+    Policy,
+    decide_branch,
+    decide_release,
+    version_of_tag,
+)
 
 _KINDS: dict[str, SourceKind] = {
     "github": "github",
@@ -65,6 +79,8 @@ class Checked:
     tracked: Tracked
     decision: Decision | None
     error: str | None = None
+    # The upstream's release the decision picked (its notes and page), when it has one.
+    release: UpstreamRelease | None = None
 
     def records(self, now: datetime) -> list[CheckRecord]:
         t, d = self.tracked, self.decision
@@ -296,16 +312,29 @@ async def check(
                 store.record_failure(req.source.id, message, retry_at=retry_at, now=now)
             out.append(Checked(t, None, message))
             continue
-        assert t.current is not None
-        if t.policy.mode == "branch":
-            decision = decide_branch(t.current, t.current_rev or "", result, t.policy, now)
-        else:
-            decision = decide_release(t.current, result, t.policy, now)
+        decision, release = decide(t, result, now)
         if store is not None:
             store.clear_failure(req.source.id)
             store.put_source_version(req.source.id, decision.newest or decision.latest or t.current)
-        out.append(Checked(t, decision))
+        out.append(Checked(t, decision, release=release))
     return out
+
+
+def decide(
+    tracked: Tracked, snapshot: UpstreamSnapshot, now: datetime
+) -> tuple[Decision, UpstreamRelease | None]:
+    """The policy's decision on what `snapshot` offers, and the release it picked."""
+    t = tracked
+    assert t.current is not None
+    if t.policy.mode == "branch":
+        found = snapshot.branch_head(t.policy.branch)
+        head = Head(found.commit, found.date) if found is not None else None
+        return decide_branch(t.current, t.current_rev or "", head, t.policy, now), None
+    offered = snapshot.candidates()
+    candidates = [Candidate(r.tag, r.commit, r.date, r.prerelease, r.draft) for r in offered]
+    decision = decide_release(t.current, candidates, t.policy, now)
+    release = next((r for r in offered if r.tag == decision.rev), None)
+    return decision, release if decision.latest is not None else None
 
 
 def failed(results: Sequence[Checked]) -> bool:

@@ -30,7 +30,7 @@ def work_of(unit: Unit, checked: Checked) -> Work:
     if checked.error is not None:
         return Work(unit, error=f"upstream: {checked.error}", checked=checked)
     assert checked.decision is not None
-    target = Target.from_decision(checked.decision, t.policy.mode)
+    target = Target.from_decision(checked.decision, t.policy.mode, checked.release)
     if target is not None:
         return Work(unit, target, checked=checked)
     passed = ", ".join(f"{s.version}: {s.reason}" for s in checked.decision.skipped[:3])

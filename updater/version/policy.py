@@ -6,17 +6,20 @@ gets the other way round); stable only unless prereleases are enabled or the cur
 itself a prerelease (then the prerelease channel is followed until a stable release exceeds it);
 drafts never; ignored versions and releases younger than the minimum age wait. Branch mode
 follows the newest commit of a branch and keeps the version placeholder the file already uses.
+
+Plain values in, plain values out: the policy knows no upstream. The caller (engine/tracking.py)
+turns what a source offers into `Candidate`s and a `Head`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from updater.upstream.model import COMMIT_RE, UpstreamRelease, UpstreamSnapshot
 from updater.version.compare import compare_versions, split_version
 
 SkipReason = Literal["prerelease", "too-young", "ignored", "older", "draft", "invalid"]
@@ -27,6 +30,26 @@ PRERELEASE_WORDS = frozenset(
 # A version we are willing to write into a .nix file: no quotes, `${`, spaces or slashes.
 _SAFE_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+~\-]{0,127}$")
 _DATE_IN_VERSION = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A release or a bare tag an upstream offers, as the policy weighs it."""
+
+    tag: str
+    commit: str | None = None
+    date: datetime | None = None
+    prerelease: bool = False  # flagged so by the upstream (the version's words count too)
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest commit of the followed branch."""
+
+    commit: str
+    date: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +80,6 @@ class Decision:
     rev: str | None = None  # the tag (release mode) or commit (branch mode) to pin
     commit: str | None = None
     date: datetime | None = None
-    release: UpstreamRelease | None = None
     skipped: tuple[Skipped, ...] = ()
     # The newest version upstream offers to this package, taken or not (for the report).
     newest: str | None = None
@@ -72,7 +94,7 @@ def is_prerelease_version(version: str) -> bool:
     return any(w in PRERELEASE_WORDS or w.startswith("pre") for w in words)
 
 
-def is_prerelease(release: UpstreamRelease, version: str) -> bool:
+def is_prerelease(release: Candidate, version: str) -> bool:
     return release.prerelease or is_prerelease_version(version)
 
 
@@ -127,7 +149,7 @@ def _ignored(policy: Policy, tag: str, version: str) -> bool:
 
 
 def decide_release(
-    current: str, snapshot: UpstreamSnapshot, policy: Policy, now: datetime | None = None
+    current: str, candidates: Sequence[Candidate], policy: Policy, now: datetime | None = None
 ) -> Decision:
     """Release mode: the newest acceptable release strictly newer than `current`."""
     now = now or datetime.now(UTC)
@@ -135,12 +157,12 @@ def decide_release(
         version_of_tag(current, replace(policy, tag_regex=None, tag_prefix=None)) or current
     )
     follow_pre = policy.prereleases or is_prerelease_version(current_version)
-    eligible: list[tuple[str, UpstreamRelease]] = []
+    eligible: list[tuple[str, Candidate]] = []
     skipped: list[Skipped] = []
-    older: list[tuple[str, UpstreamRelease]] = []
+    older: list[tuple[str, Candidate]] = []
     current_date: datetime | None = None
     newest: str | None = None
-    for rel in snapshot.candidates():
+    for rel in candidates:
         version = version_of_tag(rel.tag, policy)
         if version is None:
             continue
@@ -169,7 +191,7 @@ def decide_release(
                 if is_prerelease(r, v):
                     skipped.append(Skipped(r.tag, v, "prerelease"))
             eligible = stable
-    chosen: tuple[str, UpstreamRelease] | None = None
+    chosen: tuple[str, Candidate] | None = None
     for v, r in eligible:
         if chosen is None or compare_for_update(v, chosen[0]) > 0:
             chosen = (v, r)
@@ -190,14 +212,13 @@ def decide_release(
         rev=rel.tag,
         commit=rel.commit,
         date=rel.date,
-        release=rel,
         skipped=tuple(skipped),
         newest=newest,
     )
 
 
 def _reason(
-    rel: UpstreamRelease, version: str, policy: Policy, follow_pre: bool, now: datetime
+    rel: Candidate, version: str, policy: Policy, follow_pre: bool, now: datetime
 ) -> SkipReason | None:
     if rel.draft:
         return "draft"
@@ -225,14 +246,13 @@ def placeholder_version(current: str, date: datetime | None) -> str:
 def decide_branch(
     current_version: str,
     current_rev: str,
-    snapshot: UpstreamSnapshot,
+    head: Head | None,
     policy: Policy,
     now: datetime | None = None,
 ) -> Decision:
-    """Branch mode: the newest commit of the default (or named) branch."""
+    """Branch mode: `head`, the newest commit of the default (or named) branch."""
     now = now or datetime.now(UTC)
-    head = snapshot.branch_head(policy.branch)
-    if head is None or not COMMIT_RE.match(head.commit) or head.commit == current_rev.lower():
+    if head is None or not _COMMIT.match(head.commit) or head.commit == current_rev.lower():
         return Decision(current=current_version, latest=None)
     new_version = placeholder_version(current_version, head.date)
     label = head.commit[:12]
