@@ -144,7 +144,7 @@ _OURS_RUNNER = """
 import asyncio, json, sys, time
 from updater.logs import configure_logging
 from updater.state.store import StateStore
-from updater.upstream.github import GitHubApi
+from updater.upstream.github_query import GitHubApi
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import SourceSpec
 from updater.upstream.registry import UpstreamApis, SourceRequest, fetch_all

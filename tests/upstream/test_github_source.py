@@ -11,7 +11,8 @@ from upstream_fixtures import BASE, TOKEN, Tag, build_repo
 
 from updater.errors import RateLimitedError, UpstreamError
 from updater.state.store import StateStore
-from updater.upstream.github import GitHubApi, GitHubQuery, GitHubSource
+from updater.upstream.github import GitHubSource
+from updater.upstream.github_query import GitHubApi, GitHubQuery
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import SourceSpec
 from updater_sandbox.forge.local_forge import LocalForge

@@ -53,36 +53,7 @@ def attribute_by_evaluation(
     A package whose `src` (or `goModules`, `npmDeps`, ...) output hash equals a pin's hash uses
     that pin; it then also uses the other pins of the same group in the same fetcher (rev, tag).
     """
-    by_digest: dict[tuple[PinKind, bytes], set[str]] = {}
-    for package in evaluated.values():
-        for attr, value in package.hashes:
-            digest = _digest(value)
-            if digest is None:
-                continue
-            for kind in _HASH_ATTRS[attr]:
-                by_digest.setdefault((kind, digest), set()).add(package.name)
-    matching: dict[tuple[PinKind, bytes], list[int]] = {}
-    for index, pin in enumerate(result.pins):
-        if pin.kind.is_hash and pin.literal:
-            digest = _digest(pin.value)
-            if digest is not None:
-                matching.setdefault((pin.kind, digest), []).append(index)
-    repo = Path(result.repo).resolve()
-    extra: dict[int, set[str]] = {}
-    for key, names in by_digest.items():
-        candidates = matching.get(key, [])
-        for name in names:
-            # copies of one literal: a package already placed statically stays where it is;
-            # otherwise the copy in the file Nix names as the package's position gets it
-            if any(name in result.pins[i].packages for i in candidates):
-                continue
-            chosen = [
-                i
-                for i in candidates
-                if _position_file(evaluated[name].position, repo) == result.pins[i].file
-            ] or candidates
-            for i in chosen:
-                extra.setdefault(i, set()).add(name)
+    extra = _packages_of_hash_pins(result, evaluated)
     if not extra:
         return result
     # the fetcher's other pins (rev, tag, src) feed the same packages as its hash
@@ -109,3 +80,49 @@ def attribute_by_evaluation(
             )
         pins.append(pin)
     return replace(result, pins=tuple(pins))
+
+
+def _packages_of_hash_pins(
+    result: ScanResult, evaluated: Mapping[str, EvaluatedPackage]
+) -> dict[int, set[str]]:
+    """Index of a hash pin in `result.pins` -> the packages Nix says use its hash (and the
+    static scan did not already place)."""
+    by_digest = _packages_by_hash(evaluated)
+    matching: dict[tuple[PinKind, bytes], list[int]] = {}
+    for index, pin in enumerate(result.pins):
+        if pin.kind.is_hash and pin.literal:
+            digest = _digest(pin.value)
+            if digest is not None:
+                matching.setdefault((pin.kind, digest), []).append(index)
+    repo = Path(result.repo).resolve()
+    extra: dict[int, set[str]] = {}
+    for key, names in by_digest.items():
+        candidates = matching.get(key, [])
+        for name in names:
+            # copies of one literal: a package already placed statically stays where it is;
+            # otherwise the copy in the file Nix names as the package's position gets it
+            if any(name in result.pins[i].packages for i in candidates):
+                continue
+            chosen = [
+                i
+                for i in candidates
+                if _position_file(evaluated[name].position, repo) == result.pins[i].file
+            ] or candidates
+            for i in chosen:
+                extra.setdefault(i, set()).add(name)
+    return extra
+
+
+def _packages_by_hash(
+    evaluated: Mapping[str, EvaluatedPackage],
+) -> dict[tuple[PinKind, bytes], set[str]]:
+    """(pin kind, digest) -> the evaluated packages whose output hash it is."""
+    by_digest: dict[tuple[PinKind, bytes], set[str]] = {}
+    for package in evaluated.values():
+        for attr, value in package.hashes:
+            digest = _digest(value)
+            if digest is None:
+                continue
+            for kind in _HASH_ATTRS[attr]:
+                by_digest.setdefault((kind, digest), set()).add(package.name)
+    return by_digest

@@ -107,6 +107,28 @@ def plan_update(
     `systems` are the systems whose per-platform hashes can be computed here (the current one,
     plus those config.nix.systems names for remote builders). Raises PlanRefused.
     """
+    _refuse_unmovable(unit, config)
+    versions = [p for p in unit.pins if p.kind is PinKind.VERSION]
+    old_version = versions[0].value if versions else None
+    edits = _Edits(scan, target, old_version)
+    for pin in unit.pins:
+        edits.move(pin)
+    if not edits.by_location:
+        raise PlanRefused(f"already at {target.label}: nothing to change")
+    refreshes, not_refreshed = _refreshes(unit, systems)
+    old_label, new_label = _labels(unit, old_version, target)
+    return UpdatePlan(
+        unit=unit,
+        target=target,
+        edits=tuple(sorted(edits.by_location.values(), key=lambda e: e.pin.location)),
+        refreshes=tuple(refreshes),
+        not_refreshed=tuple(not_refreshed),
+        old_label=old_label,
+        new_label=new_label,
+    )
+
+
+def _refuse_unmovable(unit: Unit, config: Config) -> None:
     reason = _opted_out(unit, config)
     if reason is not None:
         raise PlanRefused(reason)
@@ -116,70 +138,97 @@ def plan_update(
             f"floating reference at {floating[0].location} ({floating[0].value[:60]}): "
             "pin it to a commit or release to have it updated"
         )
-    versions = [p for p in unit.pins if p.kind is PinKind.VERSION]
-    old_version = versions[0].value if versions else None
-    edits: dict[Location, PinEdit] = {}
 
-    def edit(pin: Pin, new: str) -> None:
+
+class _Edits:
+    """The literal edits moving a unit's pins to the target, one per span."""
+
+    def __init__(self, scan: ScanResult, target: Target, old_version: str | None) -> None:
+        self.scan = scan
+        self.target = target
+        self.old_version = old_version
+        self.by_location: dict[Location, PinEdit] = {}
+
+    def set(self, pin: Pin, new: str) -> None:
         if pin.value != new:
-            edits[pin.location] = PinEdit(pin, new)
+            self.by_location[pin.location] = PinEdit(pin, new)
 
-    for pin in unit.pins:
-        where = str(pin.location)
+    def move(self, pin: Pin) -> None:
         if pin.kind is PinKind.VERSION:
             if pin.literal:
-                edit(pin, target.version)
-        elif pin.kind in (PinKind.REV, PinKind.TAG) and pin.literal:
-            if pin.kind is PinKind.REV and COMMIT_RE.match(pin.value):
-                if target.commit is None:
-                    raise PlanRefused(
-                        f"{where}: a commit pin, but the commit of {target.label} is unknown"
-                    )
-                edit(pin, target.commit)
-            else:
-                if target.tag is None:
-                    raise PlanRefused(f"{where}: pins a tag, but the target is a branch commit")
-                edit(pin, target.tag)
+                self.set(pin, self.target.version)
         elif pin.kind in (PinKind.REV, PinKind.TAG):
-            followed = [_pin_at(scan, loc) for loc in pin.depends_on]
-            if not pin.depends_on or any(
-                p is None or p.kind is not PinKind.VERSION or not p.literal for p in followed
-            ):
-                raise PlanRefused(f"{where}: {pin.attr} is computed ({pin.value}); cannot move it")
-            if target.tag is None:
-                raise PlanRefused(
-                    f'{where}: {pin.attr} = "{pin.value}" follows the version; '
-                    "it cannot name a branch commit"
-                )
-            for p in followed:
-                assert p is not None
-                edit(p, target.version)
-                new = _substituted(pin.resolved or "", p.value, target.version)
-                if new != target.tag:
-                    raise PlanRefused(
-                        f'{where}: {pin.attr} = "{pin.value}" would read {new!r}, '
-                        f"but the release tag is {target.tag!r} (set a tag_prefix or tag_regex)"
-                    )
+            if pin.literal:
+                self._rev_or_tag(pin)
+            else:
+                self._derived_rev(pin)
         elif pin.kind is PinKind.URL:
             if pin.literal:
-                new_url = _substituted(pin.value, old_version or "", target.version)
-                if new_url is None:
-                    raise PlanRefused(
-                        f"{where}: cannot tell where the version is in the URL {pin.value[:80]}"
-                    )
-                edit(pin, new_url)
+                self._url(pin)
             else:
-                followed = [_pin_at(scan, loc) for loc in pin.depends_on]
-                if not followed or any(
-                    p is None or p.kind is not PinKind.VERSION for p in followed
-                ):
-                    raise PlanRefused(f"{where}: the URL is computed; cannot move it")
-                for p in followed:
-                    assert p is not None
-                    edit(p, target.version)
-    if not edits:
-        raise PlanRefused(f"already at {target.label}: nothing to change")
+                self._derived_url(pin)
 
+    def _followed(self, pin: Pin) -> list[Pin | None]:
+        return [_pin_at(self.scan, loc) for loc in pin.depends_on]
+
+    def _rev_or_tag(self, pin: Pin) -> None:
+        target, where = self.target, pin.location
+        if pin.kind is PinKind.REV and COMMIT_RE.match(pin.value):
+            if target.commit is None:
+                raise PlanRefused(
+                    f"{where}: a commit pin, but the commit of {target.label} is unknown"
+                )
+            self.set(pin, target.commit)
+            return
+        if target.tag is None:
+            raise PlanRefused(f"{where}: pins a tag, but the target is a branch commit")
+        self.set(pin, target.tag)
+
+    def _derived_rev(self, pin: Pin) -> None:
+        """`rev = "v${version}"`: the version it follows moves, and must give the tag."""
+        target, where = self.target, pin.location
+        followed = self._followed(pin)
+        if not pin.depends_on or any(
+            p is None or p.kind is not PinKind.VERSION or not p.literal for p in followed
+        ):
+            raise PlanRefused(f"{where}: {pin.attr} is computed ({pin.value}); cannot move it")
+        if target.tag is None:
+            raise PlanRefused(
+                f'{where}: {pin.attr} = "{pin.value}" follows the version; '
+                "it cannot name a branch commit"
+            )
+        for p in followed:
+            assert p is not None
+            self.set(p, target.version)
+            new = _substituted(pin.resolved or "", p.value, target.version)
+            if new != target.tag:
+                raise PlanRefused(
+                    f'{where}: {pin.attr} = "{pin.value}" would read {new!r}, '
+                    f"but the release tag is {target.tag!r} (set a tag_prefix or tag_regex)"
+                )
+
+    def _url(self, pin: Pin) -> None:
+        new_url = _substituted(pin.value, self.old_version or "", self.target.version)
+        if new_url is None:
+            raise PlanRefused(
+                f"{pin.location}: cannot tell where the version is in the URL {pin.value[:80]}"
+            )
+        self.set(pin, new_url)
+
+    def _derived_url(self, pin: Pin) -> None:
+        followed = self._followed(pin)
+        if not followed or any(p is None or p.kind is not PinKind.VERSION for p in followed):
+            raise PlanRefused(f"{pin.location}: the URL is computed; cannot move it")
+        for p in followed:
+            assert p is not None
+            self.set(p, self.target.version)
+
+
+def _refreshes(
+    unit: Unit, systems: Collection[str]
+) -> tuple[list[HashRefresh], list[NotRefreshed]]:
+    """Every hash pin of the unit to recompute, in refresh order; per-platform entries of
+    systems this machine cannot build are left as they are (and reported)."""
     refreshes: list[HashRefresh] = []
     not_refreshed: list[NotRefreshed] = []
     for pin in sorted((p for p in unit.pins if p.kind.is_hash), key=order_of):
@@ -193,20 +242,14 @@ def plan_update(
             )
             continue
         refreshes.append(HashRefresh(pin, refresher_of(pin), pin.packages or unit.packages))
+    return refreshes, not_refreshed
 
-    version_moves = old_version is not None and old_version != target.version
-    if version_moves:
-        old_label, new_label = str(old_version), target.version
-    else:
-        revs = [p for p in unit.pins if p.kind in (PinKind.REV, PinKind.TAG)]
-        old_label = (revs[0].resolved or revs[0].value)[:12] if revs else (old_version or "?")
-        new_label = target.label
-    return UpdatePlan(
-        unit=unit,
-        target=target,
-        edits=tuple(sorted(edits.values(), key=lambda e: e.pin.location)),
-        refreshes=tuple(refreshes),
-        not_refreshed=tuple(not_refreshed),
-        old_label=old_label,
-        new_label=new_label,
-    )
+
+def _labels(unit: Unit, old_version: str | None, target: Target) -> tuple[str, str]:
+    """What the message says the packages move from and to: versions, or revs when the
+    version does not move (a placeholder)."""
+    if old_version is not None and old_version != target.version:
+        return str(old_version), target.version
+    revs = [p for p in unit.pins if p.kind in (PinKind.REV, PinKind.TAG)]
+    old = (revs[0].resolved or revs[0].value)[:12] if revs else (old_version or "?")
+    return old, target.label

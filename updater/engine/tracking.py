@@ -30,7 +30,7 @@ from updater.upstream.model import (
     UpstreamRelease,
     UpstreamSnapshot,
 )
-from updater.upstream.registry import SourceRequest, UpstreamApis, fetch_all
+from updater.upstream.registry import SourceAnswer, SourceRequest, UpstreamApis, fetch_all
 from updater.version.policy import (
     Candidate,
     Decision,
@@ -194,69 +194,77 @@ def _source_of(group: SourceGroup, src: Pin | None, config: Config) -> SourceSpe
 def track(scan: ScanResult, config: Config, only: Sequence[str] = ()) -> list[Tracked]:
     """One Tracked per source group feeding a wanted package (all when `only` is empty)."""
     wanted = set(only)
-    out: list[Tracked] = []
-    for group in scan.groups():
-        if wanted and not (wanted & set(group.packages)) and group.id not in wanted:
-            continue
-        names = (*group.packages, group.id)
-        pkg = _package_config(config, names)
-        pins = {
-            k: group.pins_of(k)
-            for k in (PinKind.SRC, PinKind.REV, PinKind.TAG, PinKind.VERSION, PinKind.URL)
-        }
-        src = (pins[PinKind.SRC] or (None,))[0]
-        rev = (pins[PinKind.REV] or pins[PinKind.TAG] or (None,))[0]
-        version_pin = (pins[PinKind.VERSION] or (None,))[0]
-        rev_value = (rev.resolved or rev.value) if rev is not None else None
-        commit_pinned = rev_value is not None and bool(COMMIT_RE.match(rev_value))
-        current = version_pin.value if version_pin is not None else None
-        if current is None and rev_value and not commit_pinned and "${" not in rev_value:
-            current = version_of_tag(rev_value, Policy())
-        base = Policy(
-            mode=pkg.mode or ("branch" if commit_pinned else "release"),
-            prereleases=pkg.prereleases
-            if pkg.prereleases is not None
-            else config.policy.prereleases,
-            tag_prefix=pkg.tag_prefix,
-            tag_regex=pkg.tag_regex,
-            ignore=tuple(config.policy.ignore) + tuple(pkg.ignore),
-            min_age_days=pkg.min_age_days
-            if pkg.min_age_days is not None
-            else config.policy.min_age_days,
-            branch=pkg.branch,
-        )
-        problem: str | None = None
-        source: SourceSpec | None
-        if pkg.source:
-            source = parse_source_override(
-                pkg.source, f"config packages.{group.packages[0] if group.packages else group.id}"
-            )
-        else:
-            source = _source_of(group, src, config)
-        if pkg.skip or any(p.skipped for p in group.pins):
-            problem = "skipped by config or directive"
-        elif any(
-            p.floating for p in group.pins if p.kind in (PinKind.REV, PinKind.URL, PinKind.SRC)
-        ):
-            problem = "floating reference (HEAD, latest), not updated: pin it to check it"
-        elif source is None:
-            problem = f"no known source for {group.forge or 'this fetcher'} at {group.domain or group.url or '?'}"
-        elif current is None and base.mode == "release":
-            problem = "no version pin to compare with"
-        if base.mode == "branch" and current is None:
-            current = rev_value[:12] if rev_value else None
-        out.append(
-            Tracked(
-                group=group.id,
-                packages=group.packages,
-                source=source,
-                current=current,
-                current_rev=rev_value,
-                policy=base,
-                problem=problem,
-            )
-        )
-    return out
+    return [
+        _tracked(group, config)
+        for group in scan.groups()
+        if not wanted or wanted & set(group.packages) or group.id in wanted
+    ]
+
+
+def _tracked(group: SourceGroup, config: Config) -> Tracked:
+    pkg = _package_config(config, (*group.packages, group.id))
+    src = (group.pins_of(PinKind.SRC) or (None,))[0]
+    rev = (group.pins_of(PinKind.REV) or group.pins_of(PinKind.TAG) or (None,))[0]
+    version_pin = (group.pins_of(PinKind.VERSION) or (None,))[0]
+    rev_value = (rev.resolved or rev.value) if rev is not None else None
+    commit_pinned = rev_value is not None and bool(COMMIT_RE.match(rev_value))
+    current = version_pin.value if version_pin is not None else None
+    if current is None and rev_value and not commit_pinned and "${" not in rev_value:
+        current = version_of_tag(rev_value, Policy())
+    policy = _policy(config, pkg, commit_pinned)
+    source: SourceSpec | None
+    if pkg.source:
+        origin = f"config packages.{group.packages[0] if group.packages else group.id}"
+        source = parse_source_override(pkg.source, origin)
+    else:
+        source = _source_of(group, src, config)
+    problem = _problem(group, pkg, source, current, policy)
+    if policy.mode == "branch" and current is None:
+        current = rev_value[:12] if rev_value else None
+    return Tracked(
+        group=group.id,
+        packages=group.packages,
+        source=source,
+        current=current,
+        current_rev=rev_value,
+        policy=policy,
+        problem=problem,
+    )
+
+
+def _policy(config: Config, pkg: PackageConfig, commit_pinned: bool) -> Policy:
+    """config.policy's defaults, then the package's overrides."""
+    return Policy(
+        mode=pkg.mode or ("branch" if commit_pinned else "release"),
+        prereleases=pkg.prereleases if pkg.prereleases is not None else config.policy.prereleases,
+        tag_prefix=pkg.tag_prefix,
+        tag_regex=pkg.tag_regex,
+        ignore=tuple(config.policy.ignore) + tuple(pkg.ignore),
+        min_age_days=pkg.min_age_days
+        if pkg.min_age_days is not None
+        else config.policy.min_age_days,
+        branch=pkg.branch,
+    )
+
+
+def _problem(
+    group: SourceGroup,
+    pkg: PackageConfig,
+    source: SourceSpec | None,
+    current: str | None,
+    policy: Policy,
+) -> str | None:
+    """Why the group is not checked at all, if it is not."""
+    if pkg.skip or any(p.skipped for p in group.pins):
+        return "skipped by config or directive"
+    if any(p.floating for p in group.pins if p.kind in (PinKind.REV, PinKind.URL, PinKind.SRC)):
+        return "floating reference (HEAD, latest), not updated: pin it to check it"
+    if source is None:
+        where = group.domain or group.url or "?"
+        return f"no known source for {group.forge or 'this fetcher'} at {where}"
+    if current is None and policy.mode == "release":
+        return "no version pin to compare with"
+    return None
 
 
 def tracked_of(unit: Unit, scan: ScanResult, config: Config) -> Tracked:
@@ -278,7 +286,27 @@ async def check(
     now: datetime | None = None,
     on_done: Callable[[int], None] | None = None,
 ) -> list[Checked]:
+    """One Checked per Tracked, in order. With a store: answers are cached, sources that failed
+    repeatedly are not asked until their retry time, failures and last versions are kept."""
     now = now or datetime.now(UTC)
+    requests, backed = _requests(tracked, store, now)
+    results = await fetch_all(requests, http, apis, store, on_done)
+    out: list[Checked] = []
+    for t in tracked:
+        req = t.request
+        if t.problem is not None or req is None:
+            out.append(Checked(t, None, None))
+        elif req.source.id in backed:
+            out.append(Checked(t, None, backed[req.source.id]))
+        else:
+            out.append(_checked(t, req, results.get(req), store, now))
+    return out
+
+
+def _requests(
+    tracked: Sequence[Tracked], store: StateStore | None, now: datetime
+) -> tuple[list[SourceRequest], dict[str, str]]:
+    """The requests to send, and why each backed-off source is not asked (by source id)."""
     requests: list[SourceRequest] = []
     backed: dict[str, str] = {}
     for t in tracked:
@@ -291,33 +319,30 @@ async def check(
             )
             continue
         requests.append(req)
-    results = await fetch_all(requests, http, apis, store, on_done)
-    out: list[Checked] = []
-    for t in tracked:
-        req = t.request
-        if t.problem is not None or req is None:
-            out.append(Checked(t, None, None))
-            continue
-        if req.source.id in backed:
-            out.append(Checked(t, None, backed[req.source.id]))
-            continue
-        result = results.get(req)
-        if result is None or isinstance(result, UpstreamError):
-            message = str(result) if result is not None else "no answer"
-            if store is not None:
-                retry_at = None
-                if isinstance(result, RateLimitedError) and result.retry_at is not None:
-                    retry_at = datetime.fromtimestamp(result.retry_at, UTC)
-                    message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
-                store.record_failure(req.source.id, message, retry_at=retry_at, now=now)
-            out.append(Checked(t, None, message))
-            continue
-        decision, release = decide(t, result, now)
+    return requests, backed
+
+
+def _checked(
+    t: Tracked,
+    req: SourceRequest,
+    result: SourceAnswer | None,
+    store: StateStore | None,
+    now: datetime,
+) -> Checked:
+    if result is None or isinstance(result, UpstreamError):
+        message = str(result) if result is not None else "no answer"
         if store is not None:
-            store.clear_failure(req.source.id)
-            store.put_source_version(req.source.id, decision.newest or decision.latest or t.current)
-        out.append(Checked(t, decision, release=release))
-    return out
+            retry_at = None
+            if isinstance(result, RateLimitedError) and result.retry_at is not None:
+                retry_at = datetime.fromtimestamp(result.retry_at, UTC)
+                message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
+            store.record_failure(req.source.id, message, retry_at=retry_at, now=now)
+        return Checked(t, None, message)
+    decision, release = decide(t, result, now)
+    if store is not None:
+        store.clear_failure(req.source.id)
+        store.put_source_version(req.source.id, decision.newest or decision.latest or t.current)
+    return Checked(t, decision, release=release)
 
 
 def decide(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from updater.config import Config
@@ -15,8 +16,8 @@ from updater.engine.plan import PlanRefused, UpdatePlan, plan_update
 from updater.engine.result import HashLeft, Outcome, PinChange, UpdateResult
 from updater.engine.settings import EngineSettings
 from updater.engine.target import Target
-from updater.engine.units import units_of
-from updater.engine.verify import verification
+from updater.engine.units import Unit, units_of
+from updater.engine.verify import Verified, verification
 from updater.engine.workspace import workspace
 from updater.errors import NixError, UpdaterError
 from updater.gitops.commit import commit
@@ -60,61 +61,14 @@ def update_unit(
     checked the checkout is clean at the base); otherwise the scratch worktree is scanned.
     """
     started = time.monotonic()
-    packages: tuple[str, ...] = ()
+    found: list[Unit] = []
     try:
-        with workspace(repo, settings.base_ref, dry_run=settings.dry_run) as ws:
-            settings.on_step(unit_id, "planning")
-            scan = base_scan or scan_repository(ws.path, settings.pkgs_dir)
-            unit = next((u for u in units_of(scan) if u.id == unit_id), None)
-            if unit is None:
-                raise PlanRefused(f"no pins of {unit_id} at {settings.base_ref}")
-            packages = unit.packages
-            plan = plan_update(scan, unit, target, config, settings.systems)
-            files = sorted({e.pin.file for e in plan.edits} | {r.pin.file for r in plan.refreshes})
-            before = {rel: (ws.path / rel).read_bytes() for rel in files}
-            applied = apply_plan(ws.path, plan, settings)
-            with verification(ws.path, plan, applied, before, settings) as verdict:
-                message = commit_message(plan)
-                diff = _diff(ws.path, before)
-                sha: str | None = None
-                branch: str | None = None
-                if not settings.dry_run:
-                    # Only in the scratch worktree: the branch waits for Nix's verdict.
-                    settings.on_step(unit_id, "committing")
-                    sha = commit(ws.path, message, settings.identity, files)
-                checked = verdict()
-            if sha is not None:
-                branch = branch_name(plan, settings.branch_prefix)
-                ws.keep_as(branch)
-            result = UpdateResult(
-                unit=unit_id,
-                packages=packages,
-                outcome=Outcome.UPDATED,
-                old=plan.old_label,
-                new=plan.new_label,
-                tag=target.tag,
-                commit_rev=target.commit,
-                release_notes=target.release_notes,
-                release_url=target.release_url,
-                changes=_changes(plan, applied),
-                not_refreshed=tuple(
-                    HashLeft(n.pin.location, n.pin.system, n.reason) for n in plan.not_refreshed
-                ),
-                verified=checked.evaluated,
-                built=checked.built,
-                verify_note=checked.note,
-                commit=sha,
-                branch=branch,
-                base=ws.base,
-                message=message,
-                diff=diff,
-                builds=len(applied.builds),
-                build_drvs=tuple(b.drv for b in applied.builds),
-                evaluations=applied.evaluations,
-            )
+        result = _update(repo, unit_id, target, config, settings, base_scan, found)
     except PlanRefused as exc:
+        packages = found[0].packages if found else ()
         result = UpdateResult(unit_id, packages, Outcome.SKIPPED, reason=str(exc))
     except UpdaterError as exc:
+        packages = found[0].packages if found else ()
         tail = exc.log_tail if isinstance(exc, NixError) else ""
         result = UpdateResult(unit_id, packages, Outcome.FAILED, reason=str(exc), log_tail=tail)
     seconds = time.monotonic() - started
@@ -128,6 +82,84 @@ def update_unit(
         builds=result.builds,
         seconds=round(seconds, 3),
     )
-    from dataclasses import replace
-
     return replace(result, seconds=seconds)
+
+
+def _update(
+    repo: Path,
+    unit_id: str,
+    target: Target,
+    config: Config,
+    settings: EngineSettings,
+    base_scan: ScanResult | None,
+    found: list[Unit],
+) -> UpdateResult:
+    """The update in a scratch worktree; `found` receives the unit once it is known (its
+    packages name a failure after that point)."""
+    with workspace(repo, settings.base_ref, dry_run=settings.dry_run) as ws:
+        settings.on_step(unit_id, "planning")
+        scan = base_scan or scan_repository(ws.path, settings.pkgs_dir)
+        unit = next((u for u in units_of(scan) if u.id == unit_id), None)
+        if unit is None:
+            raise PlanRefused(f"no pins of {unit_id} at {settings.base_ref}")
+        found.append(unit)
+        plan = plan_update(scan, unit, target, config, settings.systems)
+        files = sorted({e.pin.file for e in plan.edits} | {r.pin.file for r in plan.refreshes})
+        before = {rel: (ws.path / rel).read_bytes() for rel in files}
+        applied = apply_plan(ws.path, plan, settings)
+        with verification(ws.path, plan, applied, before, settings) as verdict:
+            message = commit_message(plan)
+            diff = _diff(ws.path, before)
+            sha: str | None = None
+            if not settings.dry_run:
+                # Only in the scratch worktree: the branch waits for Nix's verdict.
+                settings.on_step(unit_id, "committing")
+                sha = commit(ws.path, message, settings.identity, files)
+            checked = verdict()
+        branch: str | None = None
+        if sha is not None:
+            branch = branch_name(plan, settings.branch_prefix)
+            ws.keep_as(branch)
+        done = _Committed(sha, branch, ws.base, message, diff)
+        return _result(unit, plan, applied, checked, done)
+
+
+@dataclass(frozen=True)
+class _Committed:
+    commit: str | None
+    branch: str | None
+    base: str | None
+    message: str
+    diff: str
+
+
+def _result(
+    unit: Unit, plan: UpdatePlan, applied: Applied, checked: Verified, done: _Committed
+) -> UpdateResult:
+    target = plan.target
+    return UpdateResult(
+        unit=unit.id,
+        packages=unit.packages,
+        outcome=Outcome.UPDATED,
+        old=plan.old_label,
+        new=plan.new_label,
+        tag=target.tag,
+        commit_rev=target.commit,
+        release_notes=target.release_notes,
+        release_url=target.release_url,
+        changes=_changes(plan, applied),
+        not_refreshed=tuple(
+            HashLeft(n.pin.location, n.pin.system, n.reason) for n in plan.not_refreshed
+        ),
+        verified=checked.evaluated,
+        built=checked.built,
+        verify_note=checked.note,
+        commit=done.commit,
+        branch=done.branch,
+        base=done.base,
+        message=done.message,
+        diff=done.diff,
+        builds=len(applied.builds),
+        build_drvs=tuple(b.drv for b in applied.builds),
+        evaluations=applied.evaluations,
+    )

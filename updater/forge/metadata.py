@@ -86,29 +86,28 @@ def _decode(block: str) -> UpdateMetadata | None:
         return None
     if len(raw_packages) > _MAX_PACKAGES or len(raw_pins) > _MAX_PINS:
         return None
-    packages: list[str] = []
-    for item in raw_packages:
-        text = _string(item)
-        if text is None:
-            return None
-        packages.append(text)
-    pins: list[PinRecord] = []
-    for item in raw_pins:
-        if not isinstance(item, dict):
-            return None
-        fields = [_string(item.get(k)) for k in ("file", "attribute", "old", "new")]
-        if any(f is None for f in fields):
-            return None
-        file, attribute, pin_old, pin_new = (f or "" for f in fields)
-        pins.append(PinRecord(file=file, attribute=attribute, old=pin_old, new=pin_new))
+    packages = [_string(item) for item in raw_packages]
+    pins = [_pin(item) for item in raw_pins]
+    if any(p is None for p in packages) or any(p is None for p in pins):
+        return None
     return UpdateMetadata(
         name=name,
         old_version=old,
         new_version=new,
-        packages=tuple(packages),
-        pins=tuple(pins),
+        packages=tuple(p for p in packages if p is not None),
+        pins=tuple(p for p in pins if p is not None),
         schema=SCHEMA_VERSION,
     )
+
+
+def _pin(item: object) -> PinRecord | None:
+    if not isinstance(item, dict):
+        return None
+    fields = [_string(item.get(k)) for k in ("file", "attribute", "old", "new")]
+    if any(f is None for f in fields):
+        return None
+    file, attribute, pin_old, pin_new = (f or "" for f in fields)
+    return PinRecord(file=file, attribute=attribute, old=pin_old, new=pin_new)
 
 
 def parse_metadata(body: str | None) -> UpdateMetadata | None:

@@ -23,7 +23,7 @@ from updater.engine.target import Work
 from updater.engine.tracking import Checked
 from updater.errors import UpdaterError
 from updater.logs import get_logger
-from updater.pipeline.check import check_units
+from updater.pipeline.check import CheckRound, check_units
 from updater.pipeline.report import PipelineReport, RunStatus, UnitReport
 from updater.pipeline.scope import Cancelled, CancelToken, RunScope
 from updater.pipeline.selection import Selection, select_units
@@ -77,24 +77,14 @@ def run_pipeline(
     cancel = cancel or CancelToken()
     events = events or PipelineEvents()
     selection = select_units(ctx, request.packages, request.shard)
-    checked: tuple[Checked, ...] = ()
-    check_seconds = remaining = None
-    if request.version is not None:
-        works = _release_works(ctx, selection, request.version)
-    else:
-        try:
-            round_ = check_units(ctx, selection.tracked, store=store, cancel=cancel)
-        except Cancelled:
-            message = "cancelled during the check; nothing saved"
-            took = time.monotonic() - started
-            return PipelineReport("cancelled", took, selection.packages, message=message)
-        checked, check_seconds, remaining = (
-            round_.results,
-            round_.seconds,
-            round_.rate_limit_remaining,
-        )
-        events.checked(checked)
-        works = [work_of(u, c) for u, c in zip(selection.units, checked, strict=True)]
+    try:
+        round_, works = _decide(ctx, request, selection, store, cancel)
+    except Cancelled:
+        message = "cancelled during the check; nothing saved"
+        took = time.monotonic() - started
+        return PipelineReport("cancelled", took, selection.packages, message=message)
+    if round_ is not None:
+        events.checked(round_.results)
     todo = [w for w in works if w.target is not None]
     _log.info(
         "checked",
@@ -113,15 +103,29 @@ def run_pipeline(
         status,
         time.monotonic() - started,
         selection.packages,
-        checked=checked,
-        check_seconds=check_seconds,
-        rate_limit_remaining=remaining,
+        checked=round_.results if round_ is not None else (),
+        check_seconds=round_.seconds if round_ is not None else None,
+        rate_limit_remaining=round_.rate_limit_remaining if round_ is not None else None,
         attempted=len(todo),
         units=tuple(reports),
         results=results,
         delivery=delivery,
         message=message,
     )
+
+
+def _decide(
+    ctx: AppContext,
+    request: PipelineRequest,
+    selection: Selection,
+    store: StateStore | None,
+    cancel: CancelToken,
+) -> tuple[CheckRound | None, list[Work]]:
+    """Where each unit goes: the check round's decisions, or release `--version V`."""
+    if request.version is not None:
+        return None, _release_works(ctx, selection, request.version)
+    round_ = check_units(ctx, selection.tracked, store=store, cancel=cancel)
+    return round_, [work_of(u, c) for u, c in zip(selection.units, round_.results, strict=True)]
 
 
 def _update(

@@ -9,7 +9,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from updater.context import AppContext
-from updater.upstream.github import GitHubApi
+from updater.upstream.github_query import GitHubApi
 from updater.upstream.registry import UpstreamApis
 
 

@@ -16,7 +16,8 @@ from updater.errors import RateLimitedError, UpstreamError
 from updater.state.store import StateStore
 from updater.upstream.forgejo import ForgejoSource
 from updater.upstream.git import GitSource
-from updater.upstream.github import GitHubApi, GitHubQuery, GitHubSource
+from updater.upstream.github import GitHubSource
+from updater.upstream.github_query import GitHubApi, GitHubQuery
 from updater.upstream.gitlab import GitLabSource
 from updater.upstream.http import HttpClient
 from updater.upstream.model import SourceSpec, UpstreamSnapshot
@@ -62,7 +63,6 @@ async def fetch_all(
     on_done: Callable[[int], None] | None = None,
 ) -> dict[SourceRequest, SourceAnswer]:
     """Fetch every request; `on_done(n)` is called as n more requests have their answer."""
-    results: dict[SourceRequest, SourceAnswer] = {}
     done = on_done or (lambda _n: None)
     unique = list(dict.fromkeys(requests))
     github = [r for r in unique if _is_github(r.source)]
@@ -70,45 +70,55 @@ async def fetch_all(
     git = GitSource()
 
     async def one(r: SourceRequest) -> SourceAnswer:
-        spec = r.source
         try:
-            if r.need == "branch":
-                # Every forge serves git: ls-remote for the head, a depth-1 fetch for its date.
-                snap = await git.branch(spec, r.branch, r.known_commit)
-            elif spec.kind in ("git", "tangled", "release-asset"):
-                snap = await git.fetch(spec)
-            elif spec.kind in ("forgejo", "gitea"):
-                api = _api_url(spec.domain, spec.kind, apis)
-                snap = await ForgejoSource(http, api, store).releases(spec)
-            elif spec.kind == "gitlab":
-                api = _api_url(spec.domain, spec.kind, apis)
-                snap = await GitLabSource(http, api, store).releases(spec)
-            else:
-                return UpstreamError(f"{spec.id}: no source module for kind {spec.kind}")
+            return await _fetch_one(r, http, apis, store, git)
         except UpstreamError as exc:
             return exc
         finally:
             done(1)
-        return snap
 
-    async def github_part() -> None:
-        if not github:
-            return
-        source = GitHubSource(http, apis.github, store)
-        queries = {GitHubQuery(r.source, r.need, r.branch): r for r in github}
-        try:
-            answers = await source.fetch(list(queries))
-        except RateLimitedError as exc:
-            for r in github:
-                results[r] = exc
-            done(len(github))
-            return
+    from_github, from_others = await asyncio.gather(
+        _fetch_github(github, http, apis, store, done), asyncio.gather(*(one(r) for r in others))
+    )
+    return from_github | dict(zip(others, from_others, strict=True))
+
+
+async def _fetch_one(
+    r: SourceRequest, http: HttpClient, apis: UpstreamApis, store: StateStore | None, git: GitSource
+) -> SourceAnswer:
+    spec = r.source
+    if r.need == "branch":
+        # Every forge serves git: ls-remote for the head, a depth-1 fetch for its date.
+        return await git.branch(spec, r.branch, r.known_commit)
+    if spec.kind in ("git", "tangled", "release-asset"):
+        return await git.fetch(spec)
+    if spec.kind in ("forgejo", "gitea"):
+        api = _api_url(spec.domain, spec.kind, apis)
+        return await ForgejoSource(http, api, store).releases(spec)
+    if spec.kind == "gitlab":
+        api = _api_url(spec.domain, spec.kind, apis)
+        return await GitLabSource(http, api, store).releases(spec)
+    return UpstreamError(f"{spec.id}: no source module for kind {spec.kind}")
+
+
+async def _fetch_github(
+    github: Sequence[SourceRequest],
+    http: HttpClient,
+    apis: UpstreamApis,
+    store: StateStore | None,
+    done: Callable[[int], None],
+) -> dict[SourceRequest, SourceAnswer]:
+    """Every GitHub request in batched queries; a rate limit fails them all alike."""
+    if not github:
+        return {}
+    source = GitHubSource(http, apis.github, store)
+    queries = {GitHubQuery(r.source, r.need, r.branch): r for r in github}
+    try:
+        answers = await source.fetch(list(queries))
+    except RateLimitedError as exc:
         done(len(github))
-        for q, r in queries.items():
-            results[r] = answers.get(q) or UpstreamError(f"{r.source.id}: no answer")
-
-    outcomes = await asyncio.gather(github_part(), *(one(r) for r in others))
-    for r, o in zip(others, outcomes[1:], strict=True):
-        assert o is not None
-        results[r] = o
-    return results
+        return dict.fromkeys(github, exc)
+    done(len(github))
+    return {
+        r: answers.get(q) or UpstreamError(f"{r.source.id}: no answer") for q, r in queries.items()
+    }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -148,6 +148,17 @@ def _ignored(policy: Policy, tag: str, version: str) -> bool:
     )
 
 
+@dataclass
+class _Sorted:
+    """The candidates as one decision sorts them (mutable while it is being made)."""
+
+    eligible: list[tuple[str, Candidate]] = field(default_factory=list)
+    older: list[tuple[str, Candidate]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    current_date: datetime | None = None  # when the current version was released
+    newest: str | None = None  # the newest version offered, taken or not
+
+
 def decide_release(
     current: str, candidates: Sequence[Candidate], policy: Policy, now: datetime | None = None
 ) -> Decision:
@@ -157,54 +168,18 @@ def decide_release(
         version_of_tag(current, replace(policy, tag_regex=None, tag_prefix=None)) or current
     )
     follow_pre = policy.prereleases or is_prerelease_version(current_version)
-    eligible: list[tuple[str, Candidate]] = []
-    skipped: list[Skipped] = []
-    older: list[tuple[str, Candidate]] = []
-    current_date: datetime | None = None
-    newest: str | None = None
-    for rel in candidates:
-        version = version_of_tag(rel.tag, policy)
-        if version is None:
-            continue
-        if not _SAFE_VERSION.match(version):
-            skipped.append(Skipped(rel.tag[:80], version[:80], "invalid"))
-            continue
-        order = compare_for_update(version, current_version)
-        if order == 0:
-            current_date = rel.date if current_date is None else current_date
-            continue
-        if order < 0:
-            older.append((version, rel))
-            continue
-        if not rel.draft and (newest is None or compare_for_update(version, newest) > 0):
-            newest = version
-        reason = _reason(rel, version, policy, follow_pre, now)
-        if reason is not None:
-            skipped.append(Skipped(rel.tag, version, reason))
-        else:
-            eligible.append((version, rel))
+    found = _sort(candidates, current_version, policy, follow_pre, now)
     if follow_pre and not policy.prereleases:
-        # A prerelease pin rejoins the stable channel as soon as a stable release exceeds it.
-        stable = [(v, r) for v, r in eligible if not is_prerelease(r, v)]
-        if stable:
-            for v, r in eligible:
-                if is_prerelease(r, v):
-                    skipped.append(Skipped(r.tag, v, "prerelease"))
-            eligible = stable
+        _rejoin_stable(found)
     chosen: tuple[str, Candidate] | None = None
-    for v, r in eligible:
+    for v, r in found.eligible:
         if chosen is None or compare_for_update(v, chosen[0]) > 0:
             chosen = (v, r)
-    # A lower version published after the current (or chosen) one, e.g. a 1.9.5 maintenance
-    # release after 2.0.0: say why it is not proposed.
-    ref_date = chosen[1].date if chosen is not None and chosen[1].date else current_date
-    if ref_date is not None:
-        passed_over = [(v, r) for v, r in eligible if chosen is not None and r is not chosen[1]]
-        for v, r in older + passed_over:
-            if r.date is not None and r.date > ref_date and not r.draft:
-                skipped.append(Skipped(r.tag, v, "older"))
+    _say_why_older_is_passed_over(found, chosen)
     if chosen is None:
-        return Decision(current=current, latest=None, skipped=tuple(skipped), newest=newest)
+        return Decision(
+            current=current, latest=None, skipped=tuple(found.skipped), newest=found.newest
+        )
     version, rel = chosen
     return Decision(
         current=current,
@@ -212,9 +187,65 @@ def decide_release(
         rev=rel.tag,
         commit=rel.commit,
         date=rel.date,
-        skipped=tuple(skipped),
-        newest=newest,
+        skipped=tuple(found.skipped),
+        newest=found.newest,
     )
+
+
+def _sort(
+    candidates: Sequence[Candidate],
+    current_version: str,
+    policy: Policy,
+    follow_pre: bool,
+    now: datetime,
+) -> _Sorted:
+    found = _Sorted()
+    for rel in candidates:
+        version = version_of_tag(rel.tag, policy)
+        if version is None:
+            continue
+        if not _SAFE_VERSION.match(version):
+            found.skipped.append(Skipped(rel.tag[:80], version[:80], "invalid"))
+            continue
+        order = compare_for_update(version, current_version)
+        if order == 0:
+            found.current_date = rel.date if found.current_date is None else found.current_date
+            continue
+        if order < 0:
+            found.older.append((version, rel))
+            continue
+        if not rel.draft and (
+            found.newest is None or compare_for_update(version, found.newest) > 0
+        ):
+            found.newest = version
+        reason = _reason(rel, version, policy, follow_pre, now)
+        if reason is not None:
+            found.skipped.append(Skipped(rel.tag, version, reason))
+        else:
+            found.eligible.append((version, rel))
+    return found
+
+
+def _rejoin_stable(found: _Sorted) -> None:
+    """A prerelease pin rejoins the stable channel as soon as a stable release exceeds it."""
+    stable = [(v, r) for v, r in found.eligible if not is_prerelease(r, v)]
+    if stable:
+        for v, r in found.eligible:
+            if is_prerelease(r, v):
+                found.skipped.append(Skipped(r.tag, v, "prerelease"))
+        found.eligible = stable
+
+
+def _say_why_older_is_passed_over(found: _Sorted, chosen: tuple[str, Candidate] | None) -> None:
+    """A lower version published after the current (or chosen) one, e.g. a 1.9.5 maintenance
+    release after 2.0.0: say why it is not proposed."""
+    ref_date = chosen[1].date if chosen is not None and chosen[1].date else found.current_date
+    if ref_date is None:
+        return
+    passed_over = [(v, r) for v, r in found.eligible if chosen is not None and r is not chosen[1]]
+    for v, r in found.older + passed_over:
+        if r.date is not None and r.date > ref_date and not r.draft:
+            found.skipped.append(Skipped(r.tag, v, "older"))
 
 
 def _reason(
