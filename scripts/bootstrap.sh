@@ -90,6 +90,7 @@ if [ ! -f "$stamp" ]; then
   # an editable install: edits to the sandbox then take effect here, as edits to updater do.
   .venv/bin/python -m pip install -q -e '.[test]'
   .venv/bin/python -m pip install -q --no-deps -e ./sandbox
+  rm -rf sandbox/build  # what building the copy left behind
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 

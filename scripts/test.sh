@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up (scripts/bootstrap.sh) and runs the whole test suite: lint, types, tests.
+# Sets everything up (scripts/bootstrap.sh) and runs the whole test suite: lint (with the
+# complexity rules), types, the layer contracts (import-linter, [tool.importlinter] in
+# pyproject.toml), tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UPDATER_WITH_BROWSER=1 UPDATER_WITH_POSTGRES=1 bash scripts/bootstrap.sh
@@ -8,6 +10,7 @@ export PYTHONDONTWRITEBYTECODE=1
 .venv/bin/ruff check updater sandbox tests bench
 .venv/bin/ruff format --check updater sandbox tests bench
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 set +e
 .venv/bin/pytest -p no:cacheprovider "$@"
