@@ -1,2 +1,3 @@
-"""Running Nix: the subprocess runner, hash-mismatch parsing, evaluation helpers, hash-fixing
-builds and direct prefetching. Hash notations themselves live in `updater.nixhash`."""
+"""Running Nix: the one runner (runner.py starts every process of this layer), evaluation
+(inspect.py), hash-mismatch parsing, hash-fixing builds and their locks, direct prefetching.
+Hash notations themselves live in `updater.nixhash`. Nothing here knows a forge or a .nix pin."""

@@ -1,4 +1,4 @@
-"""The .nix pin model: scan (tree-sitter-nix), resolve, attribute, edit by exact span.
+"""The .nix pin model: scan (tree-sitter-nix), resolve, attribute statically, edit by exact span.
 
 Entry points: `scan_repository` (every pin of a repository), `apply_edits` / `edit_for` (the
 editor). Nothing here runs Nix: what Nix says of a file or a package is asked in updater/nix/.

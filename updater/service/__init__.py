@@ -1,1 +1,1 @@
-"""`updater serve`: scheduled runs, the run lock, sharding, the HTTP status page and /metrics."""
+"""`updater serve`: scheduled runs of the pipeline, the run lock, the HTTP status page, /metrics."""

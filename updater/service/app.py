@@ -1,4 +1,4 @@
-"""The Service: the runner, the schedule and the HTTP server around one `Cycle`.
+"""The Service: the worker, the schedule and the HTTP server around one `Cycle`.
 
 Shutdown (SIGTERM, SIGINT, or `stop()`): stop the schedule, refuse new runs, cancel the cycle in
 progress between units (a unit in progress finishes: it works in a scratch worktree and must not
