@@ -16,7 +16,16 @@ from updater.errors import UnsafeValueError
 from updater.nixfile import fetchers
 from updater.nixfile.directives import AttachedDirective, applying
 from updater.nixfile.fetchers import FetcherSpec
-from updater.nixfile.model import Directive, HashAlgo, HashFormat, Location, Pin, PinKind
+from updater.nixfile.managed import NVFETCHER, is_nvfetcher_file, nvfetcher_entries
+from updater.nixfile.model import (
+    Directive,
+    HashAlgo,
+    HashFormat,
+    Location,
+    ManagedSource,
+    Pin,
+    PinKind,
+)
 from updater.nixfile.packages import Attribution
 from updater.nixfile.parse import Node
 from updater.nixfile.resolve import Leaf, Resolver
@@ -405,10 +414,27 @@ class PinBuilder:
 
     # -- results --------------------------------------------------------------------------
 
-    def pins(self, directives: dict[str, tuple[AttachedDirective, ...]]) -> tuple[Pin, ...]:
+    def pins(
+        self,
+        directives: dict[str, tuple[AttachedDirective, ...]],
+        managed: tuple[ManagedSource, ...] = (),
+    ) -> tuple[Pin, ...]:
         ordered = sorted(self.drafts.values(), key=lambda d: (d.location.file, d.location.start))
-        pins = [self._finish(d, directives) for d in ordered]
+        pins = [self._managed(self._finish(d, directives), managed) for d in ordered]
         return _with_copies(pins)
+
+    def _managed(self, pin: Pin, managed: tuple[ManagedSource, ...]) -> Pin:
+        """A pin in nvfetcher's output: managed by it, feeding the packages of its entry."""
+        facts = self.resolver.files.get(pin.file)
+        if facts is None or not is_nvfetcher_file(facts):
+            return pin
+        packages = set(pin.packages)
+        for name, binding in nvfetcher_entries(facts).items():
+            if binding.start_byte <= pin.start < binding.end_byte:
+                for source in managed:
+                    if source.file == pin.file and source.name == name:
+                        packages |= set(source.packages)
+        return replace(pin, managed_by=NVFETCHER, packages=tuple(sorted(packages)))
 
     def _finish(self, draft: _Draft, directives: dict[str, tuple[AttachedDirective, ...]]) -> Pin:
         fmt: HashFormat | None = None

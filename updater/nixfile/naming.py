@@ -1,0 +1,520 @@
+"""The attribute paths a user builds, found statically the way Nix would find them.
+
+From every file no other file calls (`default.nix`, `flake.nix`, `overlay.nix`, ...), the value
+a file evaluates to is walked: attribute sets name their bindings (nested sets and scopes give
+nested paths: `python3Packages.foo`), and the walk goes through `let`, functions (overlays
+`final: prev: { }`, `forAllSystems (system: { })`), `with`, `assert`, `//`, `if`, lists,
+variables bound in `let`, `callPackage ./x { }` / `import ./x` into the called file, and any other
+call whose arguments may be sets (`makeScope newScope (self: { })`, `recurseIntoAttrs`,
+`optionalAttrs`, `filterAttrs`, `mapAttrs`). An attribute set given to a derivation builder
+(`pname`, `version`, `src`, ...) is a package's arguments, never a namespace. Flake outputs name
+what `nix build .#` takes: `packages.<system>.foo` and `legacyPackages.<system>.foo` are `foo`,
+an overlay's attributes are their own names; `lib`, `modules`, `overlays`, ... are not packages.
+
+What the walk cannot follow: calls that rename attributes (`mapAttrs'`, `concatMapAttrs`,
+`listToAttrs`, ...) and directory walks. For those:
+- a directory walk (`packagesFromDirectoryRecursive { directory = ./d; }`, `readDir ./d`) names a
+  package file under `d` by its path: `d/<name>/package.nix`, `d/<name>/default.nix` and
+  `d/<name>.nix` are `<name>`, nested directories give nested paths for
+  `packagesFromDirectoryRecursive`, and the two-letter shards of RFC 140 (`by-name/aa/aamath`)
+  are not part of the name;
+- an attribute set in `<pkgs>/<organization>/default.nix` that no walk reached is the NUR layout
+  `pkgs/{organization}/{project}.nix`: its attributes are exported as `{organization}-{key}`;
+- any other package file nobody calls is named after its directory (`x/<name>/default.nix`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from updater.nixfile.parse import Node
+from updater.nixfile.scan import DERIVATION_MARKERS, FileFacts, path_target
+from updater.nixfile.syntax import (
+    ATTRSET_TYPES,
+    Arg,
+    attrpath_names,
+    binding_set,
+    bindings,
+    dotted_name,
+    flatten_apply,
+    lookup,
+    node_text,
+    unwrap,
+)
+
+# Top-level attributes with a meaning of their own in NURs and flakes: never packages.
+_NOT_PACKAGES = frozenset(
+    {
+        "lib",
+        "modules",
+        "nixosModules",
+        "nixosModule",
+        "homeManagerModules",
+        "homeModules",
+        "hmModules",
+        "darwinModules",
+        "flakeModules",
+        "templates",
+        "devShells",
+        "devShell",
+        "checks",
+        "formatter",
+        "apps",
+        "hydraJobs",
+        "inputs",
+        "description",
+        "nixConfig",
+        "debug",
+        "systems",
+    }
+)
+_PACKAGE_OUTPUTS = frozenset({"packages", "legacyPackages"})
+_OVERLAY_OUTPUTS = frozenset({"overlays", "overlay"})
+_TRANSPARENT_HEADS = frozenset({"outputs", "perSystem", "flake"})  # flake, flake-parts
+# Calls whose result renames the attributes of their arguments: names cannot be read through.
+_RENAMING = frozenset(
+    {
+        "mapAttrs'",
+        "concatMapAttrs",
+        "mapAttrsToList",
+        "listToAttrs",
+        "nameValuePair",
+        "mapAttrsRecursive",
+        "genAttrs'",
+    }
+)
+_CALLS = frozenset({"callPackage", "callPackages", "import"})
+_WALKS = frozenset({"packagesFromDirectoryRecursive", "readDir", "listFilesRecursive"})
+# A package file evaluates to a call; these calls give sets of packages, not one.
+_NAMESPACE_CALLS = frozenset(
+    {
+        "makeScope",
+        "recurseIntoAttrs",
+        "makeExtensible",
+        "callPackages",
+        "packagesFromDirectoryRecursive",
+        "optionalAttrs",
+        "filterAttrs",
+        "mapAttrs",
+        "genAttrs",
+        "fix",
+        "extends",
+        "foldl",
+        "foldl'",
+        "foldlAttrs",
+        "recursiveUpdate",
+        "mergeAttrsList",
+        "import",
+    }
+)
+_MAX_DEPTH = 60
+
+Path_ = tuple[str, ...]
+
+
+def _key(facts: FileFacts, node: Node) -> tuple[str, int, int]:
+    return (facts.rel, node.start_byte, node.end_byte)
+
+
+@dataclass
+class Namespace:
+    """An attribute set whose bindings are named `prefix.key` (or `{organization}-{key}`)."""
+
+    facts: FileFacts
+    attrset: Node
+    prefixes: set[Path_] = field(default_factory=set)
+    organization: str | None = None
+
+    def names_of(self, key: str) -> set[str]:
+        if self.organization is not None:
+            return {f"{self.organization}-{key}"}
+        found = set()
+        for prefix in self.prefixes:
+            name = user_name((*prefix, key))
+            if name is not None:
+                found.add(name)
+        return found
+
+
+def user_name(path: Path_) -> str | None:
+    """The attribute path a user builds for an output path, None for what is not a package.
+
+    `packages.x86_64-linux.foo` -> `foo`; `overlays.default.foo` -> `foo`; `lib.x` -> None.
+    An interpolated component (`packages.${system}`) is written `*`.
+    """
+    parts = list(path)
+    while parts and parts[0] in _TRANSPARENT_HEADS:
+        parts.pop(0)
+    if parts and parts[0] in _PACKAGE_OUTPUTS:
+        parts.pop(0)
+        if parts and (parts[0] == "*" or _looks_like_system(parts[0])):
+            parts.pop(0)
+    elif parts and parts[0] == "overlays":
+        parts = parts[2:]  # overlays.<name>.foo
+    elif parts and parts[0] == "overlay":
+        parts = parts[1:]
+    if not parts or parts[0] in _NOT_PACKAGES or "*" in parts:
+        return None
+    return ".".join(parts)
+
+
+def _looks_like_system(name: str) -> bool:
+    return name.endswith(("-linux", "-darwin", "-freebsd", "-netbsd", "-openbsd", "-windows"))
+
+
+def is_derivation_args(attrset: Node) -> bool:
+    bset = binding_set(attrset)
+    if bset is None:
+        return False
+    for item in bset.named_children:
+        if item.type == "binding":
+            path = item.child_by_field_name("attrpath")
+            names = attrpath_names(path) if path is not None else None
+            if names and names[0] in DERIVATION_MARKERS:
+                return True
+        elif item.type in ("inherit", "inherit_from"):
+            attrs = item.child_by_field_name("attrs")
+            if attrs is not None and any(
+                node_text(i) in DERIVATION_MARKERS for i in attrs.named_children
+            ):
+                return True
+    return False
+
+
+def result_of(node: Node | None) -> Node | None:
+    """What a file's expression evaluates to, through functions, let, with and assert."""
+    for _ in range(_MAX_DEPTH):
+        if node is None:
+            return None
+        node = unwrap(node)
+        if node.type in ("function_expression", "let_expression", "with_expression"):
+            node = node.child_by_field_name("body")
+        elif node.type == "assert_expression":
+            node = node.child_by_field_name("body")
+        else:
+            return node
+    return None
+
+
+def _last_name(node: Node) -> str:
+    name = dotted_name(node)
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def is_package_value(node: Node | None) -> bool:
+    """A call that gives one derivation (not a set of them): `mkDerivation { }`, `symlinkJoin`,
+    `writeShellScriptBin`, `(callPackage ./x { }).overrideAttrs (..)`."""
+    node = result_of(node)
+    if node is None or node.type != "apply_expression":
+        return False
+    head, args = flatten_apply(node)
+    last = _last_name(head)
+    if last in _NAMESPACE_CALLS or last in _RENAMING or last in _CALLS:
+        return False
+    if not args:
+        return False
+    body = unwrap(args[-1])
+    if body.type == "function_expression":
+        inner = result_of(body)
+        if inner is not None and inner.type in ATTRSET_TYPES:
+            return is_derivation_args(inner)
+    if body.type in ATTRSET_TYPES:
+        return is_derivation_args(body) or last.startswith(("mk", "build", "wrap"))
+    return True
+
+
+class Naming:
+    """Every namespace attribute set and every package file's names, computed once."""
+
+    def __init__(
+        self, files: dict[str, FileFacts], callers: Mapping[str, object], pkgs_dir: str
+    ):
+        self.files = files
+        self.pkgs_dir = pkgs_dir.strip("/")
+        self.namespaces: dict[tuple[str, int, int], Namespace] = {}
+        self.reached: dict[str, set[Path_]] = {}  # file -> the prefixes its value is walked with
+        self.file_names: dict[str, set[str]] = {}
+        self.package_bindings: list[tuple[Namespace, Arg]] = []
+        self._seen: set[tuple[str, int, int, Path_]] = set()
+        self._walk_roots: dict[
+            str, bool
+        ] = {}  # directory -> nested (packagesFromDirectoryRecursive)
+        for facts in files.values():
+            for directory, nested in facts.dir_walks:
+                self._walk_roots[directory] = self._walk_roots.get(directory, False) or nested
+        roots = sorted(rel for rel in files if rel not in callers)
+        self._roots = set(roots)
+        for rel in roots:
+            if self._organization_of(rel) is not None:
+                continue  # pkgs/{organization}/default.nix: named by the organization
+            facts = files[rel]
+            expression = facts.parsed.expression
+            if expression is not None:
+                self._reach(facts, expression, ())
+        self._organizations(callers)
+        self._unreached_package_files(callers)
+
+    # -- the walk -------------------------------------------------------------------------
+
+    def _reach(self, facts: FileFacts, node: Node, prefix: Path_) -> None:
+        self.reached.setdefault(facts.rel, set()).add(prefix)
+        self._walk(facts, node, prefix, 0)
+
+    def _walk(self, facts: FileFacts, node: Node, prefix: Path_, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            return
+        node = unwrap(node)
+        key = (*_key(facts, node), prefix)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        if node.type in ATTRSET_TYPES:
+            self._attrset(facts, node, prefix, depth)
+        elif node.type == "apply_expression":
+            self._apply(facts, node, prefix, depth)
+        else:
+            for part in _passes_to(node):
+                self._walk(facts, part, prefix, depth + 1)
+
+    def _apply(self, facts: FileFacts, node: Node, prefix: Path_, depth: int) -> None:
+        head, args = flatten_apply(node)
+        name = dotted_name(head) or ""
+        last = name.rsplit(".", 1)[-1]
+        if last in _CALLS and args:
+            target = self._file_of(path_target(facts.rel, args[0]))
+            if target is not None:
+                called = self.files[target]
+                expression = called.parsed.expression
+                if expression is not None:
+                    self._reach(called, expression, prefix)
+            return
+        if last in _RENAMING or is_package_value(node):
+            return
+        for arg in args:
+            self._walk(facts, arg, prefix, depth + 1)
+
+    def _attrset(self, facts: FileFacts, node: Node, prefix: Path_, depth: int) -> None:
+        if is_derivation_args(node):
+            return
+        key = _key(facts, node)
+        namespace = self.namespaces.get(key)
+        if namespace is None:
+            namespace = self.namespaces[key] = Namespace(facts, node)
+        namespace.prefixes.add(prefix)
+        bset = binding_set(node)
+        if bset is None:
+            return
+        self.package_bindings.extend(
+            (namespace, arg)
+            for item in bset.named_children
+            if item.type == "inherit_from"
+            for arg in bindings_of_inherit(item)
+        )
+        for item in bset.named_children:
+            if item.type != "binding":
+                continue
+            path = item.child_by_field_name("attrpath")
+            value = item.child_by_field_name("expression")
+            if path is None or value is None:
+                continue
+            parts = tuple(
+                "*" if p.type == "interpolation" else _static(p) for p in path.named_children
+            )
+            full = (*prefix, *parts)
+            if len(parts) == 1 and self._is_package_binding(facts, value):
+                self.package_bindings.append((namespace, Arg(parts[0], item, value, None)))
+            if user_name(full) is None and not _may_hold_packages(full):
+                continue
+            self._walk(facts, value, full, depth + 1)
+
+    def _is_package_binding(self, facts: FileFacts, value: Node) -> bool:
+        """`foo = mkDerivation { }`, or a call of a file that gives one package."""
+        if is_package_value(value):
+            return True
+        node = unwrap(value)
+        if node.type != "apply_expression":
+            return False
+        head, args = flatten_apply(node)
+        if _last_name(head) not in _CALLS or not args:
+            return False
+        target = self._file_of(path_target(facts.rel, args[0]))
+        if target is None:
+            return False
+        result = result_of(self.files[target].parsed.expression)
+        return (
+            result is not None
+            and not _set_values(self.files[target])
+            and (result.type != "variable_expression")
+        )
+
+    def _file_of(self, target: str | None) -> str | None:
+        if target is None:
+            return None
+        if target in self.files:
+            return target
+        if f"{target}/default.nix" in self.files:
+            return f"{target}/default.nix"
+        return None
+
+    # -- what the walk cannot see ---------------------------------------------------------
+
+    def _organizations(self, callers: Mapping[str, object]) -> None:
+        for rel, facts in self.files.items():
+            organization = self._organization_of(rel)
+            if organization is None or rel in self.reached:
+                continue
+            for node in _set_values(facts):
+                key = _key(facts, node)
+                if key not in self.namespaces:
+                    self.namespaces[key] = Namespace(facts, node, organization=organization)
+                    for arg in bindings(node):
+                        if "." not in arg.name:
+                            self.package_bindings.append((self.namespaces[key], arg))
+
+    def _organization_of(self, rel: str) -> str | None:
+        prefix = self.pkgs_dir + "/"
+        inner = rel[len(prefix) :].split("/") if rel.startswith(prefix) else []
+        if len(inner) != 2 or inner[1] != "default.nix":
+            return None
+        facts = self.files[rel]
+        if is_package_value(facts.parsed.expression) or not _set_values(facts):
+            return None
+        return inner[0]
+
+    def _unreached_package_files(self, callers: Mapping[str, object]) -> None:
+        for rel, facts in self.files.items():
+            if rel in callers or rel in self.reached:
+                continue
+            if not is_package_value(facts.parsed.expression):
+                continue
+            name = self._walked_name(rel) or _directory_name(rel)
+            if name is not None:
+                self.file_names.setdefault(rel, set()).add(name)
+
+    def _walked_name(self, rel: str) -> str | None:
+        best: str | None = None
+        for directory, nested in self._walk_roots.items():
+            base = directory.rstrip("/") + "/" if directory not in ("", ".") else ""
+            if not rel.startswith(base) or (best is not None and len(directory) < len(best)):
+                continue
+            parts = rel[len(base) :].split("/")
+            leaf = parts.pop()
+            if leaf not in ("package.nix", "default.nix"):
+                parts.append(leaf.removesuffix(".nix"))
+            parts = _without_shards(parts)
+            if not parts or (not nested and len(parts) != 1):
+                continue
+            best = ".".join(parts)
+        return best
+
+
+_BODY_TYPES = frozenset(
+    {"function_expression", "let_expression", "with_expression", "assert_expression"}
+)
+
+
+def _passes_to(node: Node) -> list[Node]:
+    """The expressions whose value `node`'s value is made of (not calls, not sets)."""
+    if node.type in _BODY_TYPES:
+        parts = [node.child_by_field_name("body")]
+    elif node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        if operator is None or node_text(operator) != "//":
+            return []
+        parts = [node.child_by_field_name("left"), node.child_by_field_name("right")]
+    elif node.type == "if_expression":
+        parts = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
+    elif node.type == "list_expression":
+        parts = list(node.named_children)
+    elif node.type == "variable_expression":
+        definition = lookup(node_text(node), node)
+        ok = definition is not None and definition.kind == "value"
+        parts = [definition.value] if ok and definition is not None else []
+    else:
+        return []
+    return [p for p in parts if p is not None]
+
+
+def _static(part: Node) -> str:
+    names = attrpath_names_of(part)
+    return names if names is not None else "*"
+
+
+def attrpath_names_of(part: Node) -> str | None:
+    if part.type == "identifier":
+        return node_text(part)
+    if part.type == "string_expression" and all(
+        c.type == "string_fragment" for c in part.named_children
+    ):
+        return "".join(node_text(c) for c in part.named_children)
+    return None
+
+
+def _may_hold_packages(path: Path_) -> bool:
+    """`packages`, `packages.${system}`, `overlays`, `outputs`: walked, though not names."""
+    parts = list(path)
+    while parts and parts[0] in _TRANSPARENT_HEADS:
+        parts.pop(0)
+    if not parts:
+        return True
+    if parts[0] in _PACKAGE_OUTPUTS:
+        return len(parts) <= 2
+    return parts[0] in _OVERLAY_OUTPUTS and len(parts) <= 2
+
+
+def _without_shards(parts: list[str]) -> list[str]:
+    """RFC 140's `by-name/aa/aamath`: a directory of two letters that start its child's name."""
+    out = []
+    for i, part in enumerate(parts):
+        following = parts[i + 1] if i + 1 < len(parts) else None
+        if part == "by-name":
+            continue
+        if following is not None and len(part) <= 2 and following.lower().startswith(part.lower()):
+            continue
+        out.append(part)
+    return out
+
+
+def _directory_name(rel: str) -> str | None:
+    directory, leaf = posixpath.split(rel)
+    if leaf in ("default.nix", "package.nix") and directory:
+        return posixpath.basename(directory)
+    return None
+
+
+def bindings_of_inherit(item: Node) -> list[Arg]:
+    """`inherit (e) a b;` as arguments a and b."""
+    source = item.child_by_field_name("expression")
+    attrs = item.child_by_field_name("attrs")
+    if attrs is None:
+        return []
+    return [
+        Arg(node_text(i), i, None, source) for i in attrs.named_children if i.type == "identifier"
+    ]
+
+
+def _set_values(facts: FileFacts) -> list[Node]:
+    """The attribute sets a file evaluates to: through formals, lets, `//`, scope calls."""
+    found: list[Node] = []
+    stack = [facts.parsed.expression]
+    steps = 0
+    while stack and steps < _MAX_DEPTH:
+        steps += 1
+        node = result_of(stack.pop())
+        if node is None:
+            continue
+        if node.type in ATTRSET_TYPES:
+            if not is_derivation_args(node):
+                found.append(node)
+        elif node.type == "apply_expression":
+            if not is_package_value(node):
+                _, args = flatten_apply(node)
+                stack.extend(args[-1:])
+        elif node.type in ("binary_expression", "variable_expression"):
+            stack.extend(_passes_to(node))
+    return found
+
+
+__all__ = ["Namespace", "Naming", "is_derivation_args", "is_package_value", "user_name"]
