@@ -125,6 +125,8 @@ class Pin:
     depends_on: tuple[Location, ...] = ()
     raw: str = ""  # the exact text at the span: what an Edit of this pin expects there
     managed_by: str | None = None  # "nvfetcher": the tool that writes this file, never hand-edited
+    # Found by its name only: in a call the bot does not know (its name), or in plain data ("")
+    unknown_call: str | None = None
 
     @property
     def file(self) -> str:
@@ -157,6 +159,12 @@ class Pin:
             return "no: skipped by a directive"
         if not self.literal and self.format is not HashFormat.FAKE:
             return "no: not a literal (an expression)"
+        if self.format is HashFormat.MALFORMED:
+            return "yes: malformed, replaced by the hash Nix computes"
+        if self.unknown_call == "":
+            return "no: in plain data; the bot does not know what builds it"
+        if self.unknown_call is not None:
+            return f"no: in {self.unknown_call}, a call the bot has no refresher for"
         if self.system is not None:
             return f"yes: hash-fixing build on {self.system} (needs a builder for it)"
         if self.kind is PinKind.HASH:

@@ -228,9 +228,7 @@ def is_package_value(node: Node | None) -> bool:
 class Naming:
     """Every namespace attribute set and every package file's names, computed once."""
 
-    def __init__(
-        self, files: dict[str, FileFacts], callers: Mapping[str, object], pkgs_dir: str
-    ):
+    def __init__(self, files: dict[str, FileFacts], callers: Mapping[str, object], pkgs_dir: str):
         self.files = files
         self.pkgs_dir = pkgs_dir.strip("/")
         self.namespaces: dict[tuple[str, int, int], Namespace] = {}
@@ -385,7 +383,7 @@ class Naming:
 
     def _unreached_package_files(self, callers: Mapping[str, object]) -> None:
         for rel, facts in self.files.items():
-            if rel in callers or rel in self.reached:
+            if rel in callers:
                 continue
             if not is_package_value(facts.parsed.expression):
                 continue

@@ -140,7 +140,11 @@ def syntax_error(parsed: ParsedFile) -> ScanError | None:
         return None
     where = _unexpected(first)
     line, column = where.start_point.row + 1, where.start_point.column + 1
-    if first.is_missing:
+    if where == first and not first.is_missing and first.end_byte >= len(parsed.source.rstrip()):
+        # the region runs to the end: something was left open (Nix: "unexpected end of file")
+        line, column = first.end_point.row + 1, first.end_point.column + 1
+        what = "syntax error: unexpected end of file (something opened is not closed)"
+    elif first.is_missing:
         what = f"syntax error: expected {first.type}"
     else:
         token = parsed.text(where).split("\n", 1)[0].strip()[:40]
