@@ -8,6 +8,7 @@ equal literals at different places stay two pins.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from updater.errors import UnsafeValueError
 from updater.nixfile import fetchers
 from updater.nixfile.directives import AttachedDirective, applying
 from updater.nixfile.fetchers import FetcherSpec
-from updater.nixfile.managed import NVFETCHER, is_nvfetcher_file, nvfetcher_entries
+from updater.nixfile.managed import NPINS, NVFETCHER, is_nvfetcher_file, nvfetcher_entries
 from updater.nixfile.model import (
     Directive,
     HashAlgo,
@@ -477,7 +478,14 @@ class PinBuilder:
     def _managed(self, pin: Pin, managed: tuple[ManagedSource, ...]) -> Pin:
         """A pin in nvfetcher's output: managed by it, feeding the packages of its entry."""
         facts = self.resolver.files.get(pin.file)
-        if facts is None or not is_nvfetcher_file(facts):
+        if facts is None:
+            return pin
+        if pin.file.endswith("npins/default.nix"):
+            directory = posixpath.dirname(pin.file)
+            fed = {n for m in managed if m.tool == NPINS and posixpath.dirname(m.file) == directory
+                   for n in m.packages}  # fmt: skip
+            return replace(pin, managed_by=NPINS, packages=tuple(sorted({*pin.packages, *fed})))
+        if not is_nvfetcher_file(facts):
             return pin
         packages = set(pin.packages)
         for name, binding in nvfetcher_entries(facts).items():

@@ -64,12 +64,18 @@ _NOT_PACKAGES = frozenset(
         "apps",
         "hydraJobs",
         "inputs",
+        "options",
+        "config",
+        "imports",
+        "meta",
         "description",
         "nixConfig",
         "debug",
         "systems",
     }
 )
+# nixpkgs' extension points: what they extend is where users find the packages.
+_SCOPE_ALIASES = {"pythonPackagesExtensions": "python3Packages"}
 _PACKAGE_OUTPUTS = frozenset({"packages", "legacyPackages"})
 _OVERLAY_OUTPUTS = frozenset({"overlays", "overlay"})
 _TRANSPARENT_HEADS = frozenset({"outputs", "perSystem", "flake"})  # flake, flake-parts
@@ -110,6 +116,66 @@ _NAMESPACE_CALLS = frozenset(
     }
 )
 _MAX_DEPTH = 60
+# A call gives a derivation when its arguments say so (`pname`, `src`, ...) or its name does.
+_BUILDER_PREFIXES = ("mk", "build", "write", "wrap", "fetch", "runCommand", "make", "override")
+_BUILDERS = frozenset(
+    {
+        "symlinkJoin",
+        "linkFarm",
+        "linkFarmFromDrvs",
+        "appendPatches",
+        "withPackages",
+        "overrideAttrs",
+        "overrideDerivation",
+        "overridePythonAttrs",
+        "overrideScope",
+        "callPackageWith",
+        "nixosTest",
+        "runTest",
+        "concatText",
+        "substituteAll",
+        "replaceVars",
+        "applyPatches",
+        "stdenvNoCC",
+    }
+)
+# ... but not these: NixOS module options and conditions, lib's own makers.
+_NOT_BUILDERS = frozenset(
+    {
+        "mkOption",
+        "mkEnableOption",
+        "mkPackageOption",
+        "mkIf",
+        "mkMerge",
+        "mkDefault",
+        "mkForce",
+        "mkOverride",
+        "mkBefore",
+        "mkAfter",
+        "mkOrder",
+        "mkRenamedOptionModule",
+        "mkRemovedOptionModule",
+        "mkAliasOptionModule",
+        "mkChangedOptionModule",
+        "mkMergedOptionModule",
+        "mkOptionType",
+        "mkSinkUndeclaredOptions",
+        "mkFlake",
+        "mkLib",
+        "makeScope",
+        "makeExtensible",
+        "makeOverridable",
+        "makeScopeWithSplicing",
+        "makeScopeWithSplicing'",
+        "makeBinPath",
+        "makeLibraryPath",
+        "makeSearchPath",
+        "makeSearchPathOutput",
+        "makeExtensibleWithCustomName",
+        "mkShell",
+        "mkShellNoCC",
+    }
+)
 
 Path_ = tuple[str, ...]
 
@@ -155,6 +221,8 @@ def user_name(path: Path_) -> str | None:
         parts = parts[2:]  # overlays.<name>.foo
     elif parts and parts[0] == "overlay":
         parts = parts[1:]
+    if parts and parts[0] in _SCOPE_ALIASES:
+        parts[0] = _SCOPE_ALIASES[parts[0]]
     if not parts or parts[0] in _NOT_PACKAGES or "*" in parts:
         return None
     return ".".join(parts)
@@ -207,22 +275,29 @@ def is_package_value(node: Node | None) -> bool:
     """A call that gives one derivation (not a set of them): `mkDerivation { }`, `symlinkJoin`,
     `writeShellScriptBin`, `(callPackage ./x { }).overrideAttrs (..)`."""
     node = result_of(node)
+    if node is not None and node.type == "if_expression":  # one package per platform
+        return any(
+            is_package_value(node.child_by_field_name(side))
+            for side in ("consequence", "alternative")
+        )
     if node is None or node.type != "apply_expression":
         return False
     head, args = flatten_apply(node)
     last = _last_name(head)
-    if last in _NAMESPACE_CALLS or last in _RENAMING or last in _CALLS:
+    if last in _NAMESPACE_CALLS or last in _RENAMING or last in _CALLS or last in _NOT_BUILDERS:
         return False
     if not args:
         return False
     body = unwrap(args[-1])
     if body.type == "function_expression":
         inner = result_of(body)
-        if inner is not None and inner.type in ATTRSET_TYPES:
-            return is_derivation_args(inner)
-    if body.type in ATTRSET_TYPES:
-        return is_derivation_args(body) or last.startswith(("mk", "build", "wrap"))
-    return True
+        if inner is not None and inner.type in ATTRSET_TYPES and is_derivation_args(inner):
+            return True
+        if inner is not None and inner.type == "apply_expression" and is_package_value(inner):
+            return True  # `callWith' rustPlatform ({ .. }: mkDerivation { .. })`
+    if body.type in ATTRSET_TYPES and is_derivation_args(body):
+        return True
+    return last.startswith(_BUILDER_PREFIXES) or last in _BUILDERS
 
 
 class Naming:
@@ -242,7 +317,9 @@ class Naming:
         for facts in files.values():
             for directory, nested in facts.dir_walks:
                 self._walk_roots[directory] = self._walk_roots.get(directory, False) or nested
-        roots = sorted(rel for rel in files if rel not in callers)
+        # `nix-build <repo> -A x` and `nix build <repo>#x` start here, whoever else calls them
+        entries = {"default.nix", "flake.nix"} & files.keys()
+        roots = sorted(rel for rel in files if rel not in callers or rel in entries)
         self._roots = set(roots)
         for rel in roots:
             if self._organization_of(rel) is not None:
@@ -323,12 +400,36 @@ class Naming:
             full = (*prefix, *parts)
             if len(parts) == 1 and self._is_package_binding(facts, value):
                 self.package_bindings.append((namespace, Arg(parts[0], item, value, None)))
-            if user_name(full) is None and not _may_hold_packages(full):
+            named = user_name(full) is not None
+            if not named and not _may_hold_packages(full):
                 continue
+            if named and unwrap(value).type == "function_expression":
+                continue  # a function at a name (a builder, a lib function): not a set
             self._walk(facts, value, full, depth + 1)
+
+    def _gives_package(self, facts: FileFacts, value: Node | None, depth: int = 0) -> bool:
+        """A file's value is one package: a derivation, or a call of a file that gives one
+        (`(callPackage ./generic.nix { .. })`)."""
+        if value is None or depth > 8:
+            return False
+        if is_package_value(value):
+            return True
+        node = result_of(value)
+        if node is None or node.type != "apply_expression":
+            return False
+        head, args = flatten_apply(node)
+        if _last_name(head) not in _CALLS or not args:
+            return False
+        target = self._file_of(path_target(facts.rel, args[0]))
+        called = self.files.get(target) if target is not None else None
+        return called is not None and self._gives_package(
+            called, called.parsed.expression, depth + 1
+        )
 
     def _is_package_binding(self, facts: FileFacts, value: Node) -> bool:
         """`foo = mkDerivation { }`, or a call of a file that gives one package."""
+        if unwrap(value).type == "function_expression":
+            return False  # `mkFoo = args: mkDerivation { .. }`: a function, not a package
         if is_package_value(value):
             return True
         node = unwrap(value)
@@ -368,8 +469,23 @@ class Naming:
                 if key not in self.namespaces:
                     self.namespaces[key] = Namespace(facts, node, organization=organization)
                     for arg in bindings(node):
-                        if "." not in arg.name:
+                        if "." not in arg.name and self._is_org_package(facts, arg):
                             self.package_bindings.append((self.namespaces[key], arg))
+
+    def _is_org_package(self, facts: FileFacts, arg: Arg) -> bool:
+        """An organization's attribute that is a package: not metadata (a plain set), not a
+        join of the others (`all`, `x-all`: symlinkJoin, buildEnv)."""
+        if arg.value is None:
+            return True
+        value = unwrap(arg.value)
+        if value.type in ATTRSET_TYPES or value.type == "function_expression":
+            return False
+        if arg.name == "all" or arg.name.endswith("-all"):
+            return False
+        return self._is_package_binding(facts, value) or value.type in (
+            "select_expression",
+            "variable_expression",
+        )
 
     def _organization_of(self, rel: str) -> str | None:
         prefix = self.pkgs_dir + "/"
@@ -385,7 +501,7 @@ class Naming:
         for rel, facts in self.files.items():
             if rel in callers:
                 continue
-            if not is_package_value(facts.parsed.expression):
+            if not self._gives_package(facts, facts.parsed.expression):
                 continue
             name = self._walked_name(rel) or _directory_name(rel)
             if name is not None:

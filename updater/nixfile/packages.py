@@ -79,6 +79,10 @@ class Attribution:
                 names = self._inherited_names(facts, parent, current, want)
                 if names is not None:
                     return names
+                statement = parent if parent.type != "inherited_attrs" else parent.parent
+                owner = statement.parent.parent if statement and statement.parent else None
+                if owner is not None and owner.type in ATTRSET_TYPES and _is_argument(owner):
+                    want = None
             if (
                 parent.type == "select_expression"
                 and parent.child_by_field_name("expression") == current
@@ -100,12 +104,9 @@ class Attribution:
                     for ref in self.resolver.references_to(facts, parent, node_text(path)):
                         found |= self._packages_of(facts, ref, want, seen)
                     return frozenset(found)
-                if (
-                    owner is not None
-                    and owner.type in ATTRSET_TYPES
-                    and path is not None
-                    and not _is_argument(owner)
-                ):
+                if owner is not None and owner.type in ATTRSET_TYPES and _is_argument(owner):
+                    want = None  # given to a function: what it builds is what the value feeds
+                elif owner is not None and owner.type in ATTRSET_TYPES and path is not None:
                     want = node_text(path).split(".")[0] if want is None else want
                     if owner.type == "rec_attrset_expression":
                         found = set()
