@@ -367,6 +367,9 @@ class Naming:
             return
         if last in _RENAMING or is_package_value(node):
             return
+        function = _function_of(head)
+        if function is not None:  # `rimePackagesFor librime`, `self.makeSet x`: what it gives
+            self._walk(facts, function, prefix, depth + 1)
         for arg in args:
             self._walk(facts, arg, prefix, depth + 1)
 
@@ -464,24 +467,31 @@ class Naming:
             organization = self._organization_of(rel)
             if organization is None or rel in self.reached:
                 continue
-            for node in _set_values(facts):
-                key = _key(facts, node)
+            for where, node in _set_values(facts, self.files):
+                key = _key(where, node)
                 if key not in self.namespaces:
-                    self.namespaces[key] = Namespace(facts, node, organization=organization)
+                    self.namespaces[key] = Namespace(where, node, organization=organization)
                     for arg in bindings(node):
-                        if "." not in arg.name and self._is_org_package(facts, arg):
+                        if "." not in arg.name and self._is_org_package(where, arg):
                             self.package_bindings.append((self.namespaces[key], arg))
 
     def _is_org_package(self, facts: FileFacts, arg: Arg) -> bool:
         """An organization's attribute that is a package: not metadata (a plain set), not a
         join of the others (`all`, `x-all`: symlinkJoin, buildEnv)."""
         if arg.value is None:
-            return True
+            return arg.inherit_from is not None  # `inherit craneLib;` passes an argument on
         value = unwrap(arg.value)
         if value.type in ATTRSET_TYPES or value.type == "function_expression":
             return False
         if arg.name == "all" or arg.name.endswith("-all"):
             return False
+        if value.type == "variable_expression":  # `_meta = organizationMeta;`: what it is bound to
+            definition = lookup(node_text(value), value)
+            if definition is None or definition.kind != "value" or definition.value is None:
+                return False
+            bound = unwrap(definition.value)
+            if bound.type in ATTRSET_TYPES or bound.type == "function_expression":
+                return False
         return self._is_package_binding(facts, value) or value.type in (
             "select_expression",
             "variable_expression",
@@ -522,6 +532,34 @@ class Naming:
                 continue
             best = ".".join(parts)
         return best
+
+
+def _function_of(head: Node) -> Node | None:
+    """The function a call's head names, when it is defined in this file: a let-bound
+    `f`, or `self.f` / `final.f` naming a binding of an enclosing set (a scope's own)."""
+    head = unwrap(head)
+    if head.type == "variable_expression":
+        definition = lookup(node_text(head), head)
+        if definition is not None and definition.kind == "value" and definition.value is not None:
+            value = unwrap(definition.value)
+            return value if value.type == "function_expression" else None
+        return None
+    if head.type != "select_expression":
+        return None
+    base = head.child_by_field_name("expression")
+    path = head.child_by_field_name("attrpath")
+    names = attrpath_names(path) if path is not None else None
+    if base is None or unwrap(base).type != "variable_expression" or not names or len(names) != 1:
+        return None
+    node = head.parent
+    while node is not None:
+        if node.type in ATTRSET_TYPES or node.type == "let_expression":
+            for arg in bindings(node):
+                if arg.name == names[0] and arg.value is not None:
+                    value = unwrap(arg.value)
+                    return value if value.type == "function_expression" else None
+        node = node.parent
+    return None
 
 
 _BODY_TYPES = frozenset(
@@ -609,26 +647,40 @@ def bindings_of_inherit(item: Node) -> list[Arg]:
     ]
 
 
-def _set_values(facts: FileFacts) -> list[Node]:
-    """The attribute sets a file evaluates to: through formals, lets, `//`, scope calls."""
-    found: list[Node] = []
-    stack = [facts.parsed.expression]
+def _set_values(
+    facts: FileFacts, files: Mapping[str, FileFacts] | None = None
+) -> list[tuple[FileFacts, Node]]:
+    """The attribute sets a file evaluates to: through formals, lets, `//`, scope calls, and
+    (given the files) into the file it imports or calls."""
+    found: list[tuple[FileFacts, Node]] = []
+    stack: list[tuple[FileFacts, Node | None]] = [(facts, facts.parsed.expression)]
     steps = 0
     while stack and steps < _MAX_DEPTH:
         steps += 1
-        node = result_of(stack.pop())
+        where, item = stack.pop()
+        node = result_of(item)
         if node is None:
             continue
         if node.type in ATTRSET_TYPES:
             if not is_derivation_args(node):
-                found.append(node)
-        elif node.type == "apply_expression":
-            if not is_package_value(node):
-                _, args = flatten_apply(node)
-                stack.extend(args[-1:])
+                found.append((where, node))
+        elif node.type == "apply_expression" and not is_package_value(node):
+            head, args = flatten_apply(node)
+            if _last_name(head) in _CALLS and args:
+                target = _file_in(files, path_target(where.rel, args[0])) if files else None
+                if target is not None:
+                    stack.append((target, target.parsed.expression))
+            else:
+                stack.extend((where, a) for a in args[-1:])
         elif node.type in ("binary_expression", "variable_expression"):
-            stack.extend(_passes_to(node))
+            stack.extend((where, part) for part in _passes_to(node))
     return found
+
+
+def _file_in(files: Mapping[str, FileFacts], target: str | None) -> FileFacts | None:
+    if target is None:
+        return None
+    return files.get(target) or files.get(f"{target}/default.nix")
 
 
 __all__ = ["Namespace", "Naming", "is_derivation_args", "is_package_value", "user_name"]
