@@ -277,11 +277,13 @@ class PinBuilder:
             names = attrpath_names(path)
             if not names:
                 continue
+            owner = binding.parent.parent if binding.parent is not None else None
             found = sweep_kind(names[-1], string_value(unwrap(value)))
+            if found is None and _holder_name(owner) == "outputHashes":
+                found = (PinKind.CARGO_HASH, None)  # cargoLock.outputHashes."dep-0.1.0"
             if found is None:
                 continue
             kind, system = found
-            owner = binding.parent.parent if binding.parent is not None else None
             system = system or _system_of_branch(owner)
             group = self._sweep_group(facts, owner)
             arg = Arg(names[-1], binding, value, None)
@@ -484,10 +486,10 @@ class PinBuilder:
             directory = posixpath.dirname(pin.file)
             fed = {n for m in managed if m.tool == NPINS and posixpath.dirname(m.file) == directory
                    for n in m.packages}  # fmt: skip
-            return replace(pin, managed_by=NPINS, packages=tuple(sorted({*pin.packages, *fed})))
+            return replace(pin, managed_by=NPINS, packages=tuple(sorted(fed)))
         if not is_nvfetcher_file(facts):
             return pin
-        packages = set(pin.packages)
+        packages: set[str] = set()  # the entry's, not the file's callers': it feeds only those
         for name, binding in nvfetcher_entries(facts).items():
             if binding.start_byte <= pin.start < binding.end_byte:
                 for source in managed:
@@ -587,6 +589,16 @@ def sweep_kind(name: str, value: str) -> tuple[PinKind, str | None] | None:
     if _SYSTEM.match(name) and value:
         return PinKind.HASH, name
     return None
+
+
+def _holder_name(owner: Node | None) -> str | None:
+    """The last name of the binding an attribute set is the value of (`outputHashes`)."""
+    parent = owner.parent if owner is not None else None
+    if parent is None or parent.type != "binding":
+        return None
+    path = parent.child_by_field_name("attrpath")
+    names = attrpath_names(path) if path is not None else None
+    return names[-1] if names else None
 
 
 def _system_of_branch(owner: Node | None) -> str | None:

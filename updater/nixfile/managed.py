@@ -167,9 +167,12 @@ def _npins(
         if not isinstance(pins, dict):
             continue
         base = f"{rel}/" if rel else ""
-        packages = tuple(
-            sorted({r.name for r in attribution.package_refs() if r.file.startswith(base)})
-        )
+        fed = {r.name for r in attribution.package_refs() if r.file.startswith(base)}
+        if not fed:  # a set built from the pins (`mapAttrs' .. sources`): what it is named
+            for rel_file, facts in files.items():
+                if posixpath.dirname(rel_file) == rel and facts.parsed.expression is not None:
+                    fed |= attribution.packages_of(facts, facts.parsed.expression)
+        packages = tuple(sorted(fed))
         lines = path.read_text("utf-8").splitlines()
         file = f"{base}npins/sources.json"
         for name in pins:

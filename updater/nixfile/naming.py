@@ -92,6 +92,29 @@ _RENAMING = frozenset(
     }
 )
 _CALLS = frozenset({"callPackage", "callPackages", "import"})
+# Calls whose result is their last argument's set, attributes unchanged.
+SET_PRESERVING = frozenset(
+    {"makeScope", "recurseIntoAttrs", "makeExtensible", "optionalAttrs", "filterAttrs", "fix"}
+)
+# Calls whose result is a list or a value of another kind: never a set of packages.
+_NOT_SETS = frozenset(
+    {
+        "filter",
+        "attrValues",
+        "attrNames",
+        "map",
+        "concatMap",
+        "catAttrs",
+        "elem",
+        "length",
+        "toString",
+        "isDerivation",
+        "collect",
+        "flatten",
+        "concatLists",
+        "hasAttr",
+    }
+)
 _WALKS = frozenset({"packagesFromDirectoryRecursive", "readDir", "listFilesRecursive"})
 # A package file evaluates to a call; these calls give sets of packages, not one.
 _NAMESPACE_CALLS = frozenset(
@@ -365,7 +388,7 @@ class Naming:
                 if expression is not None:
                     self._reach(called, expression, prefix)
             return
-        if last in _RENAMING or is_package_value(node):
+        if last in _RENAMING or last in _NOT_SETS or is_package_value(node):
             return
         function = _function_of(head)
         if function is not None:  # `rimePackagesFor librime`, `self.makeSet x`: what it gives
@@ -384,12 +407,11 @@ class Naming:
         bset = binding_set(node)
         if bset is None:
             return
-        self.package_bindings.extend(
-            (namespace, arg)
-            for item in bset.named_children
-            if item.type == "inherit_from"
-            for arg in bindings_of_inherit(item)
-        )
+        for item in bset.named_children:
+            if item.type == "inherit_from":
+                for arg in bindings_of_inherit(item):
+                    self.package_bindings.append((namespace, arg))
+                    self._inherited(facts, arg, (*prefix, arg.name), depth)
         for item in bset.named_children:
             if item.type != "binding":
                 continue
@@ -428,6 +450,15 @@ class Naming:
         return called is not None and self._gives_package(
             called, called.parsed.expression, depth + 1
         )
+
+    def _inherited(self, facts: FileFacts, arg: Arg, path: Path_, depth: int) -> None:
+        """`inherit (scope) emacsPackages;`: walk `scope.emacsPackages` as `emacsPackages`."""
+        if arg.inherit_from is None or depth > _MAX_DEPTH:
+            return
+        for where, attrset in _set_values(facts, self.files, arg.inherit_from):
+            for inner in bindings(attrset):
+                if inner.name == arg.name and inner.value is not None:
+                    self._walk(where, inner.value, path, depth + 1)
 
     def _is_package_binding(self, facts: FileFacts, value: Node) -> bool:
         """`foo = mkDerivation { }`, or a call of a file that gives one package."""
@@ -648,12 +679,13 @@ def bindings_of_inherit(item: Node) -> list[Arg]:
 
 
 def _set_values(
-    facts: FileFacts, files: Mapping[str, FileFacts] | None = None
+    facts: FileFacts, files: Mapping[str, FileFacts] | None = None, start: Node | None = None
 ) -> list[tuple[FileFacts, Node]]:
-    """The attribute sets a file evaluates to: through formals, lets, `//`, scope calls, and
-    (given the files) into the file it imports or calls."""
+    """The attribute sets a file (or its expression `start`) evaluates to: through formals,
+    lets, `//`, scope calls, and (given the files) into the file it imports or calls."""
     found: list[tuple[FileFacts, Node]] = []
-    stack: list[tuple[FileFacts, Node | None]] = [(facts, facts.parsed.expression)]
+    first = start if start is not None else facts.parsed.expression
+    stack: list[tuple[FileFacts, Node | None]] = [(facts, first)]
     steps = 0
     while stack and steps < _MAX_DEPTH:
         steps += 1

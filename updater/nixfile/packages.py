@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from updater.nixfile.model import PackageRef
-from updater.nixfile.naming import Namespace, Naming
+from updater.nixfile.naming import SET_PRESERVING, Namespace, Naming
 from updater.nixfile.parse import Node
 from updater.nixfile.resolve import Resolver
 from updater.nixfile.scan import FileFacts
@@ -20,6 +20,8 @@ from updater.nixfile.syntax import (
     Arg,
     attrpath_names,
     bindings,
+    dotted_name,
+    flatten_apply,
     lookup,
     node_text,
     string_is_plain,
@@ -107,7 +109,7 @@ class Attribution:
                 if owner is not None and owner.type in ATTRSET_TYPES and _is_argument(owner):
                     want = None  # given to a function: what it builds is what the value feeds
                 elif owner is not None and owner.type in ATTRSET_TYPES and path is not None:
-                    want = node_text(path).split(".")[0] if want is None else want
+                    want = node_text(path).split(".")[0]  # the value is this attribute of it
                     if owner.type == "rec_attrset_expression":
                         found = set()
                         for ref in self.resolver.references_to(facts, parent, node_text(path)):
@@ -288,7 +290,10 @@ class Attribution:
 
 
 def _is_argument(attrset: Node) -> bool:
-    """An attribute set passed to a function (`f { .. }`, `f (self: { .. })`), not a result."""
+    """An attribute set passed to a function (`f { .. }`, `f (self: { .. })`), not a result.
+
+    Not for the calls whose result is that set (`makeScope newScope (self: { .. })`,
+    `recurseIntoAttrs { .. }`): its attributes stay what they are named."""
     node = attrset
     while node.parent is not None and node.parent.type in (
         "parenthesized_expression",
@@ -296,7 +301,11 @@ def _is_argument(attrset: Node) -> bool:
     ):
         node = node.parent
     parent = node.parent
-    return parent is not None and parent.type == "apply_expression"
+    if parent is None or parent.type != "apply_expression":
+        return False
+    head, _ = flatten_apply(parent)
+    name = dotted_name(head) or ""
+    return name.rsplit(".", 1)[-1] not in SET_PRESERVING
 
 
 def _descendants(node: Node) -> list[Node]:
