@@ -413,24 +413,27 @@ class Naming:
                     self.package_bindings.append((namespace, arg))
                     self._inherited(facts, arg, (*prefix, arg.name), depth)
         for item in bset.named_children:
-            if item.type != "binding":
-                continue
-            path = item.child_by_field_name("attrpath")
-            value = item.child_by_field_name("expression")
-            if path is None or value is None:
-                continue
-            parts = tuple(
-                "*" if p.type == "interpolation" else _static(p) for p in path.named_children
-            )
-            full = (*prefix, *parts)
-            if len(parts) == 1 and self._is_package_binding(facts, value):
-                self.package_bindings.append((namespace, Arg(parts[0], item, value, None)))
-            named = user_name(full) is not None
-            if not named and not _may_hold_packages(full):
-                continue
-            if named and unwrap(value).type == "function_expression":
-                continue  # a function at a name (a builder, a lib function): not a set
-            self._walk(facts, value, full, depth + 1)
+            if item.type == "binding":
+                self._binding(facts, namespace, item, prefix, depth)
+
+    def _binding(
+        self, facts: FileFacts, namespace: Namespace, item: Node, prefix: Path_, depth: int
+    ) -> None:
+        """`name = value;` in a namespace: a package, or a set walked as `prefix.name`."""
+        path = item.child_by_field_name("attrpath")
+        value = item.child_by_field_name("expression")
+        if path is None or value is None:
+            return
+        parts = tuple("*" if p.type == "interpolation" else _static(p) for p in path.named_children)
+        full = (*prefix, *parts)
+        if len(parts) == 1 and self._is_package_binding(facts, value):
+            self.package_bindings.append((namespace, Arg(parts[0], item, value, None)))
+        named = user_name(full) is not None
+        if not named and not _may_hold_packages(full):
+            return
+        if named and unwrap(value).type == "function_expression":
+            return  # a function at a name (a builder, a lib function): not a set
+        self._walk(facts, value, full, depth + 1)
 
     def _gives_package(self, facts: FileFacts, value: Node | None, depth: int = 0) -> bool:
         """A file's value is one package: a derivation, or a call of a file that gives one
