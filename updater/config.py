@@ -27,6 +27,8 @@ class RepositoryConfig(_Section):
     """The package repository the bot works on."""
 
     pkgs_dir: str = "pkgs"
+    # .gitignore-style patterns of .nix files the scan does not read (beside .gitignore's own).
+    exclude: tuple[str, ...] = ()
     # owner/name on the forge; GITHUB_REPOSITORY when absent.
     github: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+$")
     base_branch: str | None = None

@@ -48,7 +48,8 @@ python3Packages.buildPythonApplication {
       structlog
       tenacity
       tree-sitter
-      tree-sitter-grammars.tree-sitter-nix
+      # the nix grammar that reads nixfmt's trailing commas (updater/nixfile/parse.py)
+      tree-sitter-language-pack
     ]
     ++ pyjwt.optional-dependencies.crypto;
 

@@ -77,14 +77,15 @@ buildGoModule {{
     assert by_kind["hash"]["format"] == "sri"
     assert {r["group"] for r in records} == {"github.com/o/tool"}
     assert all(r["packages"] == ["o-tool"] for r in records)
-    assert "pkgs/o/tool.nix:1:" in done.stderr and "pkgs/o/tool.nix:6:" in done.stderr
+    # the trailing comma of nixfmt is valid Nix: only the unknown directive is warned about
+    assert "pkgs/o/tool.nix:1:" not in done.stderr and "pkgs/o/tool.nix:6:" in done.stderr
 
     table = run(repo)
     assert table.returncode == 0
     assert "https://github.com/o/tool" in table.stdout and "vendorHash" in table.stdout
 
     document = json.loads(run(repo, "--format", "json").stdout)
-    assert len(document["pins"]) == len(records) and document["warnings"]
+    assert len(document["pins"]) == len(records) and len(document["warnings"]) == 1
 
 
 def test_missing_pkgs_dir_is_a_usage_error(write_repo: RepoWriter) -> None:

@@ -94,7 +94,8 @@ def test_src_passed_as_callpackage_argument_is_one_pin_for_every_package(
     assert set(revs[0].packages) == set(src.packages)
     assert set(src.packages) <= expected
     names = {p.name for p in result.packages}
-    assert {"at-cli", "at-tool", "at-all"} <= names
+    # a join of the others (`all = symlinkJoin { .. }`) is not a package of its own (issue 11)
+    assert {"at-cli", "at-tool"} <= names and "at-all" not in names
 
 
 def test_one_let_bound_src_and_vendor_hash_feed_many_services(write_repo: RepoWriter) -> None:

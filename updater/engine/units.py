@@ -9,6 +9,7 @@ A strand is one unit: updated in one worktree, one commit, one branch.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -107,17 +108,54 @@ def units_of(scan: ScanResult) -> tuple[Unit, ...]:
     return tuple(units)
 
 
-def select(units: Iterable[Unit], names: Sequence[str]) -> tuple[Unit, ...]:
-    """The units feeding the named packages (or named by unit/group id); all when none named."""
+def known_names(units: Iterable[Unit], scan: ScanResult | None = None) -> set[str]:
+    """Every name `select` accepts: packages (attribute paths), aliases, unit and group ids."""
+    names = {n for u in units for n in (*u.packages, u.id, u.group)}
+    names |= {a for u in units for p in u.pins for a in p.aliases}
+    if scan is not None:
+        names |= {r.name for r in scan.packages} | {a for r in scan.packages for a in r.aliases}
+    return names
+
+
+def _closest(name: str, known: Iterable[str]) -> list[str]:
+    """Names that look like `name`: same last component, containing it, or close in spelling."""
+    known = sorted(set(known))
+    tail = name.rsplit(".", 1)[-1]
+    exact_tail = [k for k in known if k.rsplit(".", 1)[-1] == tail or k.endswith(f"-{tail}")]
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    containing = [k for k in known if len(name) >= 3 and name in k]
+    seen: dict[str, None] = {}
+    for k in (*exact_tail, *close, *containing):
+        seen.setdefault(k, None)
+    return list(seen)[:3]
+
+
+def select(
+    units: Iterable[Unit], names: Sequence[str], scan: ScanResult | None = None
+) -> tuple[Unit, ...]:
+    """The units feeding the named packages (or named by unit/group id); all when none named.
+
+    A name is any attribute path `scan` lists (`foo`, `python3Packages.foo`, `org-foo`), an
+    alias of one, or a unit or group id. A known package without pins selects nothing; an
+    unknown name is a UsageError naming the closest known names.
+    """
     units = tuple(units)
     if not names:
         return units
     wanted = set(names)
-    chosen = tuple(
-        u for u in units if wanted & set(u.packages) or u.id in wanted or u.group in wanted
-    )
-    known = {n for u in units for n in (*u.packages, u.id, u.group)}
+
+    def feeds(unit: Unit) -> bool:
+        aliases = {a for p in unit.pins for a in p.aliases}
+        return bool(wanted & (set(unit.packages) | aliases | {unit.id, unit.group}))
+
+    chosen = tuple(u for u in units if feeds(u))
+    known = known_names(units, scan)
     unknown = sorted(wanted - known)
     if unknown:
-        raise UsageError(f"unknown package(s): {', '.join(unknown)}")
+        hints = []
+        for name in unknown:
+            closest = _closest(name, (k for k in known if "/" not in k and ":" not in k))
+            hint = f" (did you mean {', '.join(closest)}?)" if closest else ""
+            hints.append(f"{name}{hint}")
+        raise UsageError(f"unknown package(s): {'; '.join(hints)}")
     return chosen

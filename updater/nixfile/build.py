@@ -8,6 +8,8 @@ equal literals at different places stay two pins.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -16,14 +18,28 @@ from updater.errors import UnsafeValueError
 from updater.nixfile import fetchers
 from updater.nixfile.directives import AttachedDirective, applying
 from updater.nixfile.fetchers import FetcherSpec
-from updater.nixfile.model import Directive, HashAlgo, HashFormat, Location, Pin, PinKind
+from updater.nixfile.managed import NPINS, NVFETCHER, is_nvfetcher_file, nvfetcher_entries
+from updater.nixfile.model import (
+    Directive,
+    HashAlgo,
+    HashFormat,
+    Location,
+    ManagedSource,
+    Pin,
+    PinKind,
+)
 from updater.nixfile.packages import Attribution
 from updater.nixfile.parse import Node
 from updater.nixfile.resolve import Leaf, Resolver
+from updater.nixfile.resolve import system_of_condition as _system_of_condition
 from updater.nixfile.scan import DerivationCall, FetcherCall, FileFacts
 from updater.nixfile.syntax import (
     Arg,
+    args_of,
+    attrpath_names,
     content_span,
+    dotted_name,
+    flatten_apply,
     node_text,
     string_is_plain,
     string_value,
@@ -60,6 +76,7 @@ class _Draft:
     users: list[Location] = field(default_factory=list)
     depends_on: list[Location] = field(default_factory=list)
     use_nodes: list[tuple[FileFacts, Node]] = field(default_factory=list)
+    unknown_call: str | None = None  # found by name only, in this call (or in plain data: "")
 
 
 def _location(facts: FileFacts, start: int, end: int) -> Location:
@@ -235,10 +252,56 @@ class PinBuilder:
                     group = self._group_of_src_arg(facts, site.args.get("src"))
                     self._derivation_sites(facts, site.args, group, src_passthrough=True)
         for facts in self.resolver.files.values():
+            self._sweep(facts)
+        for facts in self.resolver.files.values():
             for binding in facts.version_bindings:
                 if binding.value is not None and string_is_plain(unwrap(binding.value)):
                     group = self.enclosing_group(facts, binding.node) or _file_fallback(facts)
                     self._site(facts, binding, PinKind.VERSION, "version", group)
+
+    def _sweep(self, facts: FileFacts) -> None:
+        """Every other literal that is a pin by its name (`hash`, `sha256`, `rev`, `*Hash`) or
+        a hash by its system (`x86_64-linux = "sha256-.."`): in calls the bot does not know
+        (`fetchGoModules`, `requireFile`, a repository's own fetchers) or data sets that feed one.
+        Each goes to a group of its own attribute set: reported, never moved with a source."""
+        for binding in facts.bindings:
+            if binding.type != "binding":
+                continue
+            path = binding.child_by_field_name("attrpath")
+            value = binding.child_by_field_name("expression")
+            if path is None or value is None or not string_is_plain(unwrap(value)):
+                continue
+            start, end = content_span(unwrap(value))
+            if (facts.rel, start, end) in self.drafts:
+                continue
+            names = attrpath_names(path)
+            if not names:
+                continue
+            owner = binding.parent.parent if binding.parent is not None else None
+            found = sweep_kind(names[-1], string_value(unwrap(value)))
+            if found is None and _holder_name(owner) == "outputHashes":
+                found = (PinKind.CARGO_HASH, None)  # cargoLock.outputHashes."dep-0.1.0"
+            if found is None:
+                continue
+            kind, system = found
+            system = system or _system_of_branch(owner)
+            group = self._sweep_group(facts, owner)
+            arg = Arg(names[-1], binding, value, None)
+            for draft in self._site(facts, arg, kind, names[-1], group):
+                draft.system = draft.system or system
+                draft.unknown_call = _called_name(owner)
+
+    def _sweep_group(self, facts: FileFacts, owner: Node | None) -> GroupInfo:
+        if owner is None:
+            return _file_fallback(facts)
+        line = owner.start_point.row + 1
+        args = (
+            args_of(owner) if owner.type in ("attrset_expression", "rec_attrset_expression") else {}
+        )
+        owner_name = self._arg_text(facts, args.get("owner"))
+        repo = self._arg_text(facts, args.get("repo"))
+        url = self._arg_text(facts, args.get("url"))
+        return GroupInfo(f"{facts.rel}:{line}", owner=owner_name, repo=repo, url=url)
 
     def _fetcher_sites(self, facts: FileFacts, call: FetcherCall) -> None:
         spec = call.spec
@@ -405,10 +468,34 @@ class PinBuilder:
 
     # -- results --------------------------------------------------------------------------
 
-    def pins(self, directives: dict[str, tuple[AttachedDirective, ...]]) -> tuple[Pin, ...]:
+    def pins(
+        self,
+        directives: dict[str, tuple[AttachedDirective, ...]],
+        managed: tuple[ManagedSource, ...] = (),
+    ) -> tuple[Pin, ...]:
         ordered = sorted(self.drafts.values(), key=lambda d: (d.location.file, d.location.start))
-        pins = [self._finish(d, directives) for d in ordered]
+        pins = [self._managed(self._finish(d, directives), managed) for d in ordered]
         return _with_copies(pins)
+
+    def _managed(self, pin: Pin, managed: tuple[ManagedSource, ...]) -> Pin:
+        """A pin in nvfetcher's output: managed by it, feeding the packages of its entry."""
+        facts = self.resolver.files.get(pin.file)
+        if facts is None:
+            return pin
+        if pin.file.endswith("npins/default.nix"):
+            directory = posixpath.dirname(pin.file)
+            fed = {n for m in managed if m.tool == NPINS and posixpath.dirname(m.file) == directory
+                   for n in m.packages}  # fmt: skip
+            return replace(pin, managed_by=NPINS, packages=tuple(sorted(fed)))
+        if not is_nvfetcher_file(facts):
+            return pin
+        packages: set[str] = set()  # the entry's, not the file's callers': it feeds only those
+        for name, binding in nvfetcher_entries(facts).items():
+            if binding.start_byte <= pin.start < binding.end_byte:
+                for source in managed:
+                    if source.file == pin.file and source.name == name:
+                        packages |= set(source.packages)
+        return replace(pin, managed_by=NVFETCHER, packages=tuple(sorted(packages)))
 
     def _finish(self, draft: _Draft, directives: dict[str, tuple[AttachedDirective, ...]]) -> Pin:
         fmt: HashFormat | None = None
@@ -455,6 +542,7 @@ class PinBuilder:
             raw=facts.parsed.source[draft.location.start : draft.location.end].decode(
                 "utf-8", "replace"
             ),
+            unknown_call=draft.unknown_call,
         )
 
     def _inherited_directives(
@@ -477,6 +565,76 @@ class PinBuilder:
                 if item not in found:
                     found.append(item)
         return found
+
+
+_REV_NAMES = {"rev": PinKind.REV, "tag": PinKind.TAG}
+_HASH_NAMES = {"hash": PinKind.HASH, "sha256": PinKind.HASH, "sha512": PinKind.HASH,
+               "sha1": PinKind.HASH, "md5": PinKind.HASH, "outputHash": PinKind.OUTPUT_HASH}  # fmt: skip
+_SYSTEM = re.compile(r"^[a-z0-9_]+-(linux|darwin|freebsd|netbsd|openbsd|windows|cygwin|none)$")
+_HASHY = re.compile(r"^(?:(?:sha1|sha256|sha512|md5)[-:])?[A-Za-z0-9+/=_-]{26,}$")
+
+
+def sweep_kind(name: str, value: str) -> tuple[PinKind, str | None] | None:
+    """The kind (and system) of a literal found by its attribute name, None when it is none."""
+    if name in _REV_NAMES:
+        return (_REV_NAMES[name], None) if value and len(value) <= 200 else None
+    if not (value == "" or _HASHY.match(value)):
+        return None
+    if name in _HASH_NAMES:
+        return _HASH_NAMES[name], None
+    if name in fetchers.DERIVATION_HASH_ATTRS:
+        return fetchers.DERIVATION_HASH_ATTRS[name], None
+    if name.endswith(("Hash", "Sha256", "hash")):
+        return PinKind.OUTPUT_HASH, None
+    if _SYSTEM.match(name) and value:
+        return PinKind.HASH, name
+    return None
+
+
+def _holder_name(owner: Node | None) -> str | None:
+    """The last name of the binding an attribute set is the value of (`outputHashes`)."""
+    parent = owner.parent if owner is not None else None
+    if parent is None or parent.type != "binding":
+        return None
+    path = parent.child_by_field_name("attrpath")
+    names = attrpath_names(path) if path is not None else None
+    return names[-1] if names else None
+
+
+def _system_of_branch(owner: Node | None) -> str | None:
+    """`if stdenv.system == "x86_64-linux" then { .. }`: the system of the branch `owner` is."""
+    node = owner
+    while node is not None and node.parent is not None:
+        parent = node.parent
+        if parent.type == "if_expression":
+            if parent.child_by_field_name("consequence") == node:
+                condition = parent.child_by_field_name("condition")
+                return _system_of_condition(condition) if condition is not None else None
+            return None
+        if parent.type != "parenthesized_expression":
+            return None
+        node = parent
+    return None
+
+
+def _called_name(owner: Node | None) -> str:
+    """The function an attribute set is given to (`fetchGoModules`), "" for plain data."""
+    node = owner
+    while (
+        node is not None
+        and node.parent is not None
+        and node.parent.type
+        in (
+            "parenthesized_expression",
+            "function_expression",
+        )
+    ):
+        node = node.parent
+    parent = node.parent if node is not None else None
+    if parent is None or parent.type != "apply_expression":
+        return ""
+    head, _ = flatten_apply(parent)
+    return dotted_name(head) or ""
 
 
 def _key(facts: FileFacts, node: Node) -> tuple[str, int, int]:

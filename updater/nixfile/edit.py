@@ -22,7 +22,7 @@ from typing import Literal
 from updater import nixhash
 from updater.errors import EditConflictError, NixFileError, UnsafeValueError
 from updater.nixfile.model import HashAlgo, HashFormat, Pin, PinKind
-from updater.nixfile.parse import Node, iter_error_nodes, new_parser
+from updater.nixfile.parse import Node, iter_error_nodes, new_parser, parse_tree
 from updater.nixfile.syntax import content_span, string_is_plain, string_value, unwrap
 from updater.nixfile.validate import validate_value
 
@@ -107,7 +107,7 @@ def _edit_bytes(
     import tree_sitter
 
     assert isinstance(parser, tree_sitter.Parser)
-    tree = parser.parse(source)
+    tree, _ = parse_tree(source, parser)  # pipe operators read as `//`, offsets kept
     out: list[bytes] = []
     cursor = 0
     replacements: list[tuple[int, int, str, bool]] = []  # new start, end, value, literal
@@ -219,8 +219,8 @@ def _check_result(
     import tree_sitter
 
     assert isinstance(parser, tree_sitter.Parser)
-    before = sum(1 for _ in iter_error_nodes(parser.parse(old).root_node))
-    tree = parser.parse(new)
+    before = sum(1 for _ in iter_error_nodes(parse_tree(old, parser)[0].root_node))
+    tree, _ = parse_tree(new, parser)
     after = sum(1 for _ in iter_error_nodes(tree.root_node))
     if after > before:
         raise UnsafeValueError(f"{rel}: the edit would break the file's syntax; nothing written")

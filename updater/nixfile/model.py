@@ -17,9 +17,11 @@ __all__ = [
     "HashAlgo",
     "HashFormat",
     "Location",
+    "ManagedSource",
     "PackageRef",
     "Pin",
     "PinKind",
+    "ScanError",
     "ScanResult",
     "ScanWarning",
     "SourceGroup",
@@ -122,6 +124,9 @@ class Pin:
     copies: tuple[Location, ...] = ()
     depends_on: tuple[Location, ...] = ()
     raw: str = ""  # the exact text at the span: what an Edit of this pin expects there
+    managed_by: str | None = None  # "nvfetcher": the tool that writes this file, never hand-edited
+    # Found by its name only: in a call the bot does not know (its name), or in plain data ("")
+    unknown_call: str | None = None
 
     @property
     def file(self) -> str:
@@ -141,7 +146,30 @@ class Pin:
 
     @property
     def skipped(self) -> bool:
-        return any(d.name == "skip" for d in self.directives)
+        return self.managed_by is not None or any(d.name == "skip" for d in self.directives)
+
+    @property
+    def refresh(self) -> str:
+        """Whether the bot can refresh this hash and how, or why not (empty for non-hashes)."""
+        if not self.kind.is_hash:
+            return ""
+        if self.managed_by is not None:
+            return f"no: managed by {self.managed_by}"
+        if any(d.name == "skip" for d in self.directives):
+            return "no: skipped by a directive"
+        if not self.literal and self.format is not HashFormat.FAKE:
+            return "no: not a literal (an expression)"
+        if self.format is HashFormat.MALFORMED:
+            return "yes: malformed, replaced by the hash Nix computes"
+        if self.unknown_call == "":
+            return "no: in plain data; the bot does not know what builds it"
+        if self.unknown_call is not None:
+            return f"no: in {self.unknown_call}, a call the bot has no refresher for"
+        if self.system is not None:
+            return f"yes: hash-fixing build on {self.system} (needs a builder for it)"
+        if self.kind is PinKind.HASH:
+            return "yes: source hash (fixed-output build or prefetch)"
+        return f"yes: {self.kind.value} (hash-fixing build)"
 
 
 @dataclass(frozen=True)
@@ -174,6 +202,18 @@ class PackageRef:
 
 
 @dataclass(frozen=True)
+class ManagedSource:
+    """A source another tool pins (nvfetcher, npins): reported with what to run, not edited."""
+
+    tool: str
+    name: str
+    file: str
+    line: int
+    packages: tuple[str, ...] = ()
+    command: str = ""  # what updates just this entry
+
+
+@dataclass(frozen=True)
 class ScanWarning:
     """Something the scan could not read fully (parse error, unknown directive)."""
 
@@ -186,6 +226,19 @@ class ScanWarning:
 
 
 @dataclass(frozen=True)
+class ScanError:
+    """A real syntax error: the file is not valid Nix (`nix-instantiate --parse` agrees)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything one scan found in a repository."""
 
@@ -194,6 +247,8 @@ class ScanResult:
     packages: tuple[PackageRef, ...] = ()
     warnings: tuple[ScanWarning, ...] = ()
     files: tuple[str, ...] = field(default=())
+    errors: tuple[ScanError, ...] = ()
+    managed: tuple[ManagedSource, ...] = ()
 
     def groups(self) -> tuple[SourceGroup, ...]:
         """Pins grouped by upstream source, in order of first appearance."""

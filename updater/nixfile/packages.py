@@ -1,17 +1,17 @@
-"""Which exported package attributes a node feeds, statically.
+"""Which packages (attribute paths a user builds, naming.py) a node feeds, statically.
 
-A NUR exports `{organization}-{key}` for each attribute `key` of `pkgs/{organization}/default.nix`
-(and `key` for the attributes of `pkgs/default.nix` that are not organizations). A node feeds:
-the export binding that contains it; or, inside a let binding, whatever the references to that
-binding feed; or, at a file's top level, whatever the callPackage/import sites of that file feed.
+A node feeds: the binding of a namespace (naming.Namespace) that contains it; or, inside a let
+binding, whatever the references to that binding feed; or, at a file's top level, whatever the
+callPackage/import sites of that file feed, and for a file nobody calls, the name its path
+gives it (directory walks, by-name trees).
 """
 
 from __future__ import annotations
 
-import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from updater.nixfile.model import PackageRef
+from updater.nixfile.naming import SET_PRESERVING, Namespace, Naming
 from updater.nixfile.parse import Node
 from updater.nixfile.resolve import Resolver
 from updater.nixfile.scan import FileFacts
@@ -20,6 +20,7 @@ from updater.nixfile.syntax import (
     Arg,
     attrpath_names,
     bindings,
+    dotted_name,
     flatten_apply,
     lookup,
     node_text,
@@ -29,95 +30,21 @@ from updater.nixfile.syntax import (
 )
 
 
-@dataclass(frozen=True)
-class ExportSet:
-    facts: FileFacts
-    attrsets: tuple[Node, ...]  # `a // b` exports both sides
-    organization: str | None  # None: names are the keys themselves
-
-    def name_of(self, key: str) -> str:
-        return f"{self.organization}-{key}" if self.organization else key
-
-    def holds(self, attrset: Node | None) -> bool:
-        return attrset is not None and any(attrset == a for a in self.attrsets)
-
-
-def _exported_attrsets(facts: FileFacts) -> list[Node]:
-    """The attribute sets a file evaluates to: through formals, lets, `//`, `lib.x { .. }`."""
-    expression = facts.parsed.expression
-    return _attrsets_of(expression, 0) if expression is not None else []
-
-
-def _attrsets_of(node: Node, depth: int) -> list[Node]:
-    if depth > 20:
-        return []
-    node = unwrap(node)
-    if node.type in ("attrset_expression", "rec_attrset_expression"):
-        return [node]
-    if node.type in ("function_expression", "let_expression", "with_expression"):
-        body = node.child_by_field_name("body")
-        return _attrsets_of(body, depth + 1) if body is not None else []
-    if node.type == "binary_expression":
-        operator = node.child_by_field_name("operator")
-        if operator is None or node_text(operator) != "//":
-            return []
-        found = []
-        for side in ("left", "right"):
-            part = node.child_by_field_name(side)
-            if part is not None:
-                found.extend(_attrsets_of(part, depth + 1))
-        return found
-    if node.type == "variable_expression":
-        definition = lookup(node_text(node), node)
-        if definition is not None and definition.kind == "value" and definition.value is not None:
-            return _attrsets_of(definition.value, depth + 1)
-        return []
-    if node.type == "apply_expression":
-        _, args = flatten_apply(node)
-        return _attrsets_of(args[-1], depth + 1) if args else []
-    return []
-
-
-def _is_argument(attrset: Node) -> bool:
-    """An attribute set passed to a function (`f { .. }`, `f (self: { .. })`), not a result."""
-    node = attrset
-    while node.parent is not None and node.parent.type in (
-        "parenthesized_expression",
-        "function_expression",
-    ):
-        node = node.parent
-    parent = node.parent
-    return parent is not None and parent.type == "apply_expression"
-
-
-def export_sets(files: dict[str, FileFacts], pkgs_dir: str) -> dict[str, ExportSet]:
-    found: dict[str, ExportSet] = {}
-    prefix = pkgs_dir.rstrip("/") + "/"
-    for rel, facts in files.items():
-        if not rel.startswith(prefix) or posixpath.basename(rel) != "default.nix":
-            continue
-        inner = rel[len(prefix) :].split("/")
-        if len(inner) == 1:
-            org = None
-        elif len(inner) == 2:
-            org = inner[0]
-        else:
-            continue
-        attrsets = _exported_attrsets(facts)
-        if attrsets:
-            found[rel] = ExportSet(facts, tuple(attrsets), org)
-    return found
-
-
 class Attribution:
-    """Answers `packages_of(file, node)` from the export sets and the call graph."""
+    """Answers `packages_of(file, node)` from the namespaces and the call graph."""
 
-    def __init__(self, resolver: Resolver, exports: dict[str, ExportSet]) -> None:
+    def __init__(self, resolver: Resolver, naming: Naming) -> None:
         self.resolver = resolver
-        self.exports = exports
-        # aggregator attribute names that merely include an organization (pkgs/default.nix)
-        self._org_dirs = {e.organization for e in exports.values() if e.organization}
+        self.naming = naming
+        self._org_dirs = {
+            n.organization for n in naming.namespaces.values() if n.organization is not None
+        }
         self._memo: dict[tuple[str, int, int, str | None], frozenset[str]] = {}
+
+    def namespace_of(self, facts: FileFacts, attrset: Node | None) -> Namespace | None:
+        if attrset is None:
+            return None
+        return self.naming.namespaces.get((facts.rel, attrset.start_byte, attrset.end_byte))
 
     def packages_of(self, facts: FileFacts, node: Node) -> frozenset[str]:
         return self._packages_of(facts, node, None, set())
@@ -147,14 +74,17 @@ class Attribution:
         want: str | None,
         seen: set[tuple[str, int, int, str | None]],
     ) -> frozenset[str]:
-        export = self.exports.get(facts.rel)
         current = node
         while current.parent is not None:
             parent = current.parent
-            if parent.type in ("inherited_attrs", "inherit", "inherit_from") and export is not None:
-                names = self._inherited_export_names(export, parent, current, want)
+            if parent.type in ("inherited_attrs", "inherit", "inherit_from"):
+                names = self._inherited_names(facts, parent, current, want)
                 if names is not None:
                     return names
+                statement = parent if parent.type != "inherited_attrs" else parent.parent
+                owner = statement.parent.parent if statement and statement.parent else None
+                if owner is not None and owner.type in ATTRSET_TYPES and _is_argument(owner):
+                    want = None
             if (
                 parent.type == "select_expression"
                 and parent.child_by_field_name("expression") == current
@@ -168,21 +98,18 @@ class Attribution:
             if parent.type == "binding" and parent.parent is not None:
                 owner = parent.parent.parent
                 path = parent.child_by_field_name("attrpath")
-                if export is not None and export.holds(owner):
-                    name = self._export_name(export, parent)
-                    return frozenset({name}) if name else frozenset()
+                namespace = self.namespace_of(facts, owner)
+                if namespace is not None:
+                    return self._binding_names(facts, namespace, parent)
                 if owner is not None and owner.type == "let_expression" and path is not None:
                     found: set[str] = set()
                     for ref in self.resolver.references_to(facts, parent, node_text(path)):
                         found |= self._packages_of(facts, ref, want, seen)
                     return frozenset(found)
-                if (
-                    owner is not None
-                    and owner.type in ATTRSET_TYPES
-                    and path is not None
-                    and not _is_argument(owner)
-                ):
-                    want = node_text(path).split(".")[0] if want is None else want
+                if owner is not None and owner.type in ATTRSET_TYPES and _is_argument(owner):
+                    want = None  # given to a function: what it builds is what the value feeds
+                elif owner is not None and owner.type in ATTRSET_TYPES and path is not None:
+                    want = node_text(path).split(".")[0]  # the value is this attribute of it
                     if owner.type == "rec_attrset_expression":
                         found = set()
                         for ref in self.resolver.references_to(facts, parent, node_text(path)):
@@ -193,64 +120,92 @@ class Attribution:
         found = set()
         for caller, site in self.resolver.callers.get(facts.rel, []):
             found |= self._packages_of(caller, site.node, want, seen)
+        if not found:
+            found = set(self.naming.file_names.get(facts.rel, ()))
         return frozenset(found)
 
-    def _inherited_export_names(
-        self, export: ExportSet, parent: Node, current: Node, want: str | None
+    def _inherited_names(
+        self, facts: FileFacts, parent: Node, current: Node, want: str | None
     ) -> frozenset[str] | None:
-        """`inherit a;` / `inherit (e) a b;` directly in the export set."""
+        """`inherit a;` / `inherit (e) a b;` directly in a namespace."""
         statement = parent if parent.type != "inherited_attrs" else parent.parent
         if statement is None or statement.parent is None:
             return None
-        if not export.holds(statement.parent.parent):
+        namespace = self.namespace_of(facts, statement.parent.parent)
+        if namespace is None:
             return None
         if parent.type == "inherited_attrs" and current.type == "identifier":
-            return frozenset({export.name_of(node_text(current))})
+            return frozenset(namespace.names_of(node_text(current)))
         attrs = statement.child_by_field_name("attrs")
         if attrs is None:
             return frozenset()
         return frozenset(
-            export.name_of(node_text(i))
+            name
             for i in attrs.named_children
             if want is None or node_text(i) == want
+            for name in namespace.names_of(node_text(i))
         )
 
-    def _export_name(self, export: ExportSet, binding: Node) -> str | None:
+    def _binding_names(
+        self, facts: FileFacts, namespace: Namespace, binding: Node
+    ) -> frozenset[str]:
         path = binding.child_by_field_name("attrpath")
         if path is None:
-            return None
+            return frozenset()
         key = node_text(path).split(".")[0]
-        if export.organization is None and key in self._org_dirs:
-            return None  # `org = callPackage ./org { }` in pkgs/default.nix: the org names it
-        return export.name_of(key)
+        value = binding.child_by_field_name("expression")
+        if (
+            value is not None
+            and unwrap(value).type in ATTRSET_TYPES
+            and not self.namespace_of(facts, unwrap(value))
+        ):
+            return frozenset()  # a plain attribute set (metadata, sources): not a package
+        if namespace.organization is None and key in self._org_dirs:
+            target = self._called_file(facts, Arg(key, binding, value, None))
+            org = self.namespace_of_file(target)
+            if org is not None:
+                return frozenset()  # `org = callPackage ./org { }`: the org names its packages
+        return frozenset(namespace.names_of(key))
+
+    def namespace_of_file(self, rel: str | None) -> Namespace | None:
+        if rel is None:
+            return None
+        return next(
+            (n for n in self.naming.namespaces.values() if n.facts.rel == rel and n.organization),
+            None,
+        )
 
     def _primary_refs(self) -> list[PackageRef]:
-        refs: list[PackageRef] = []
-        for export in self.exports.values():
-            if export.organization is None:
-                continue
-            for arg in (a for attrset in export.attrsets for a in bindings(attrset)):
-                file, line = export.facts.rel, arg.node.start_point.row + 1
-                target = self._called_file(export.facts, arg)
-                if target is not None:
-                    file, line = target, 1
-                refs.append(
+        refs: dict[str, PackageRef] = {}
+        for namespace, arg in self.naming.package_bindings:
+            key = arg.name
+            file, line = namespace.facts.rel, arg.node.start_point.row + 1
+            target = self._called_file(namespace.facts, arg)
+            if target is not None:
+                file, line = target, 1
+            elif arg.value is None and namespace.organization is None:
+                continue  # `inherit (pkgs) hello;`: a package of somewhere else
+            for name in sorted(namespace.names_of(key)):
+                refs.setdefault(
+                    name,
                     PackageRef(
-                        name=export.name_of(arg.name),
+                        name=name,
                         file=file,
                         line=line,
-                        key=arg.name,
-                        organization=export.organization,
-                    )
+                        key=key,
+                        organization=namespace.organization,
+                    ),
                 )
-        return refs
+        for rel, names in self.naming.file_names.items():
+            for name in sorted(names):
+                refs.setdefault(name, PackageRef(name, rel, 1, name.rsplit(".", 1)[-1], None))
+        return sorted(refs.values(), key=lambda r: r.name)
 
-    def _includes_org(self, export: ExportSet, arg: Arg) -> bool:
-        """`atproto = import ./atproto { .. };` in pkgs/default.nix: the org names its packages."""
-        target = self._called_file(export.facts, arg)
+    def _includes_org(self, namespace: Namespace, arg: Arg) -> bool:
+        """`atproto = import ./atproto { .. };` at the top: the org names its packages."""
+        target = self._called_file(namespace.facts, arg)
         if target is not None:
-            found = self.exports.get(target)
-            return found is not None and found.organization is not None
+            return self.namespace_of_file(target) is not None
         return (
             arg.name in self._org_dirs
             and arg.value is not None
@@ -258,7 +213,7 @@ class Attribution:
         )
 
     def _called_file(self, facts: FileFacts, arg: Arg) -> str | None:
-        """The file an export binding calls (`callPackage ./f.nix { }`), if it is one call."""
+        """The file a binding calls (`callPackage ./f.nix { }`), if it is one call."""
         value_node = arg.value
         if value_node is None and arg.inherit_from is not None:  # inherit (services) a b;
             source = unwrap(arg.inherit_from)
@@ -279,20 +234,28 @@ class Attribution:
                 return target if target in files else None
         return None
 
+    def _top_namespaces(self) -> list[Namespace]:
+        """Namespaces of the whole repository's top (an empty prefix), not organizations."""
+        return [
+            n
+            for n in self.naming.namespaces.values()
+            if n.organization is None and () in n.prefixes
+        ]
+
     def aliases(self) -> dict[str, tuple[str, ...]]:
         """Primary package name -> the other exported names that also build it.
 
-        From the top aggregator: `alias = exported.org-key;` names one package; a binding that
-        passes an organization's name (`org-all = join "org";`) joins all of its packages.
+        At the top: `alias = exported.org-key;` names one package; a binding that passes an
+        organization's name (`org-all = join "org";`) joins all of its packages.
         """
-        primary = self._primary_refs()
+        primary = [r for r in self._primary_refs() if r.organization is not None]
         names = {r.name for r in primary}
         found: dict[str, set[str]] = {}
-        for export in self.exports.values():
-            if export.organization is not None:
-                continue
-            for arg in (a for attrset in export.attrsets for a in bindings(attrset)):
-                if arg.value is None or arg.name in names or self._includes_org(export, arg):
+        if not primary:
+            return {}
+        for namespace in self._top_namespaces():
+            for arg in bindings(namespace.attrset):
+                if arg.value is None or arg.name in names or self._includes_org(namespace, arg):
                     continue
                 for target in self._alias_targets(arg, names, primary):
                     found.setdefault(target, set()).add(arg.name)
@@ -317,19 +280,32 @@ class Attribution:
 
     def package_refs(self) -> tuple[PackageRef, ...]:
         aliases = self.aliases()
-        refs = [replace(r, aliases=aliases.get(r.name, ())) for r in self._primary_refs()]
-        for export in self.exports.values():  # a flat pkgs/default.nix: its keys are the names
-            if export.organization is not None:
-                continue
-            alias_names = {a for group in aliases.values() for a in group}
-            for arg in (a for attrset in export.attrsets for a in bindings(attrset)):
-                if arg.name in alias_names or self._includes_org(export, arg):
-                    continue
-                target = self._called_file(export.facts, arg)
-                if target is None:
-                    continue
-                refs.append(PackageRef(arg.name, target, 1, arg.name, None))
-        return tuple(sorted(refs, key=lambda r: r.name))
+        alias_names = {a for group in aliases.values() for a in group}
+        refs = [
+            replace(r, aliases=aliases.get(r.name, ()))
+            for r in self._primary_refs()
+            if r.name not in alias_names
+        ]
+        return tuple(refs)
+
+
+def _is_argument(attrset: Node) -> bool:
+    """An attribute set passed to a function (`f { .. }`, `f (self: { .. })`), not a result.
+
+    Not for the calls whose result is that set (`makeScope newScope (self: { .. })`,
+    `recurseIntoAttrs { .. }`): its attributes stay what they are named."""
+    node = attrset
+    while node.parent is not None and node.parent.type in (
+        "parenthesized_expression",
+        "function_expression",
+    ):
+        node = node.parent
+    parent = node.parent
+    if parent is None or parent.type != "apply_expression":
+        return False
+    head, _ = flatten_apply(parent)
+    name = dotted_name(head) or ""
+    return name.rsplit(".", 1)[-1] not in SET_PRESERVING
 
 
 def _descendants(node: Node) -> list[Node]:
@@ -342,4 +318,4 @@ def _descendants(node: Node) -> list[Node]:
     return found
 
 
-__all__ = ["Attribution", "ExportSet", "export_sets"]
+__all__ = ["Attribution"]

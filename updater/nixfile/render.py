@@ -8,7 +8,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from updater.nixfile.model import Location, Pin, ScanResult
+from updater.nixfile.model import Location, ManagedSource, Pin, ScanResult
 
 
 def _location(loc: Location) -> dict[str, Any]:
@@ -47,6 +47,8 @@ def pin_record(pin: Pin) -> dict[str, Any]:
         "users": [_location(u) for u in pin.users],
         "copies": [_location(c) for c in pin.copies],
         "depends_on": [_location(d) for d in pin.depends_on],
+        "refresh": pin.refresh,
+        "managed_by": pin.managed_by,
     }
 
 
@@ -73,9 +75,66 @@ def write_json(result: ScanResult, out: TextIO) -> None:
         "warnings": [
             {"file": w.file, "line": w.line, "message": w.message} for w in result.warnings
         ],
+        "errors": [
+            {"file": e.file, "line": e.line, "column": e.column, "message": e.message}
+            for e in result.errors
+        ],
+        "managed": [_managed_record(m) for m in result.managed],
     }
     json.dump(document, out, indent=2)
     out.write("\n")
+
+
+def _managed_record(source: ManagedSource) -> dict[str, Any]:
+    return {
+        "tool": source.tool,
+        "name": source.name,
+        "file": source.file,
+        "line": source.line,
+        "packages": list(source.packages),
+        "command": source.command,
+    }
+
+
+def package_records(result: ScanResult) -> list[dict[str, Any]]:
+    """Each package with its file and the upstream sources of its pins."""
+    sources: dict[str, set[str]] = {}
+    for pin in result.pins:
+        for name in pin.packages:
+            sources.setdefault(name, set()).add(pin.url or pin.group)
+    return [
+        {
+            "name": p.name,
+            "file": p.file,
+            "line": p.line,
+            "aliases": list(p.aliases),
+            "sources": sorted(sources.get(p.name, ())),
+        }
+        for p in result.packages
+    ]
+
+
+def write_packages(result: ScanResult, out: TextIO, output_format: str) -> None:
+    records = package_records(result)
+    if output_format == "jsonl":
+        for record in records:
+            out.write(json.dumps(record) + "\n")
+    elif output_format == "json":
+        json.dump(records, out, indent=2)
+        out.write("\n")
+    else:
+        console = Console(file=out, soft_wrap=False, width=max(80, Console().width))
+        table = Table(title="packages", title_justify="left")
+        table.add_column("package", no_wrap=True, max_width=32, overflow="ellipsis")
+        table.add_column("file", no_wrap=True, max_width=40, overflow="ellipsis")
+        table.add_column("sources", no_wrap=True, overflow="ellipsis")
+        for record in records:
+            table.add_row(
+                record["name"], f"{record['file']}:{record['line']}", ", ".join(record["sources"])
+            )
+        console.print(table)
+        with_sources = sum(1 for r in records if r["sources"])
+        console.print(f"{len(records)} packages, {with_sources} with pinned sources")
 
 
 def _short(text: str, width: int = 56) -> str:
@@ -90,11 +149,12 @@ def write_table(result: ScanResult, console: Console) -> None:
         if group.forge:
             title += f"  ({group.forge})"
         table = Table(title=title, title_justify="left", expand=False)
-        table.add_column("location", no_wrap=True)
-        table.add_column("kind", no_wrap=True)
-        table.add_column("value", overflow="fold")
+        table.add_column("package", no_wrap=True, max_width=16, overflow="ellipsis")
+        table.add_column("location", no_wrap=True, max_width=28, overflow="ellipsis")
+        table.add_column("kind", no_wrap=True, min_width=12)
+        table.add_column("value", no_wrap=True, max_width=24, overflow="ellipsis")
         for column in ("format", "system", "notes"):
-            table.add_column(column)
+            table.add_column(column, no_wrap=True, max_width=24, overflow="ellipsis")
         for pin in group.pins:
             notes = []
             if pin.floating:
@@ -106,7 +166,10 @@ def write_table(result: ScanResult, console: Console) -> None:
             if pin.depends_on:
                 notes.append("follows " + ", ".join(str(d) for d in pin.depends_on))
             notes.extend(f"# {d.name} {d.argument}".rstrip() for d in pin.directives)
+            if pin.managed_by:
+                notes.append(f"managed by {pin.managed_by}")
             table.add_row(
+                ", ".join(pin.packages) or "-",
                 str(pin.location),
                 str(pin.kind),
                 _short(pin.value),
@@ -115,6 +178,11 @@ def write_table(result: ScanResult, console: Console) -> None:
                 "; ".join(notes),
             )
         console.print(table)
-        if group.packages:
-            console.print("  packages: " + ", ".join(group.packages))
-        console.print()
+    hashes = [p for p in result.pins if p.kind.is_hash]
+    refreshable = sum(1 for p in hashes if p.refresh.startswith("yes"))
+    console.print(
+        f"{len(result.groups())} sources, {len(result.pins)} pins, {len(hashes)} hashes"
+        f" ({refreshable} refreshable), {len(result.packages)} packages,"
+        f" {len(result.managed)} managed entries, {len(result.warnings)} warnings,"
+        f" {len(result.errors)} errors"
+    )

@@ -195,7 +195,8 @@ class Resolver:
     ) -> list[Leaf]:
         base = node.child_by_field_name("expression")
         path = node.child_by_field_name("attrpath")
-        if base is None or path is None or node.child_by_field_name("default") is not None:
+        default = node.child_by_field_name("default")
+        if base is None or path is None:
             return [Leaf(facts, node, system, uses)]
         names: list[str] = []
         for part in path.named_children:
@@ -209,6 +210,11 @@ class Resolver:
         if names[-1] in FAKE_NAMES:
             return [Leaf(facts, node, system, uses)]
         found = self._attr_of(facts, base, names, system, uses)
+        if default is not None:  # `hashes.${system} or (throw "..")`: the entries, and a default
+            if not found:
+                return [Leaf(facts, node, system, uses)]
+            if not _is_throw(unwrap(default)):
+                found.extend(self.leaves(facts, default, system or "else", uses))
         return found or [Leaf(facts, node, system, uses)]
 
     def _if_chain(
@@ -219,7 +225,7 @@ class Resolver:
         other = node.child_by_field_name("alternative")
         if condition is None or then is None or other is None:
             return [Leaf(facts, node, system, uses)]
-        found = self.leaves(facts, then, _system_of_condition(condition), uses)
+        found = self.leaves(facts, then, system_of_condition(condition), uses)
         rest = unwrap(other)
         if rest.type == "if_expression":
             found.extend(self._if_chain(facts, rest, system, uses))
@@ -329,7 +335,7 @@ def _attrset_of_leaf(node: Node) -> Node | None:
     return None
 
 
-def _system_of_condition(condition: Node) -> str:
+def system_of_condition(condition: Node) -> str:
     node = unwrap(condition)
     if node.type == "binary_expression":
         operator = node.child_by_field_name("operator")

@@ -70,13 +70,15 @@ class FileFacts:
     comments: list[Node] = field(default_factory=list)
     bindings: list[Node] = field(default_factory=list)
     references: dict[str, list[Node]] = field(default_factory=dict)
+    dir_walks: list[tuple[str, bool]] = field(default_factory=list)  # directory, nested
 
     @property
     def rel(self) -> str:
         return self.parsed.rel
 
 
-def _path_target(rel: str, node: Node) -> str | None:
+def path_target(rel: str, node: Node) -> str | None:
+    """The repo-relative path a path literal (`./x`, `../y`) names, None when it is not one."""
     node = unwrap(node)
     if node.type != "path_expression":
         return None
@@ -84,9 +86,9 @@ def _path_target(rel: str, node: Node) -> str | None:
     if not (text.startswith("./") or text.startswith("../")) or "${" in text:
         return None
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), text))
-    if joined.startswith("../"):
+    if joined.startswith("../") or joined == "..":
         return None
-    return joined
+    return "" if joined == "." else joined
 
 
 # One query finds every node the extraction needs (in C: much faster than a Python walk).
@@ -146,15 +148,35 @@ def extract(parsed: ParsedFile) -> FileFacts:
     return facts
 
 
+_DIRECTORY_WALKS = frozenset({"packagesFromDirectoryRecursive", "readDir", "listFilesRecursive"})
+
+
+def _walk_site(facts: FileFacts, called: str, args: list[Node]) -> None:
+    """`packagesFromDirectoryRecursive { directory = ./d; }`, `readDir ./d`: d's files are
+    packages named by their paths (naming.py)."""
+    if called == "packagesFromDirectoryRecursive":
+        body = attrset_body(args[-1])
+        directory = args_of(body[0]).get("directory") if body is not None else None
+        node = directory.value if directory is not None else None
+    else:
+        node = args[0]
+    target = path_target(facts.rel, node) if node is not None else None
+    if target is not None:
+        facts.dir_walks.append((target, called != "readDir"))
+
+
 def _apply(facts: FileFacts, node: Node) -> None:
     head, args = flatten_apply(node)
     called = dotted_name(head)
     if called is None or not args:
         return
     last = called.rsplit(".", 1)[-1]
+    if last in _DIRECTORY_WALKS:
+        _walk_site(facts, last, args)
+        return
     if last in ("callPackage", "import", "callPackages") or called == "builtins.import":
-        target = _path_target(facts.rel, args[0])
-        if target is not None:
+        target = path_target(facts.rel, args[0])
+        if target:
             body = attrset_body(args[1]) if len(args) > 1 else None
             facts.call_sites.append(
                 CallSite(node, target, args_of(body[0]) if body is not None else {})

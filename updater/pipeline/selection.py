@@ -39,9 +39,10 @@ def select_units(
 
     UsageError names a package no unit feeds; a known package of another shard selects nothing.
     """
-    scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
+    settings = ctx.config.repository
+    scan = scan_repository(ctx.repo, settings.pkgs_dir, settings.exclude)
     every = units_of(scan)
-    wanted = select(every, packages)
+    wanted = select(every, packages, scan)
     if shard is not None and not shard.is_whole:
         # Ownership is decided over the whole repository: a package fed by several sources
         # ties their groups to one shard.

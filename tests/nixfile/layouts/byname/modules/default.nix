@@ -1,0 +1,3 @@
+{
+  widget = ./widget.nix;
+}

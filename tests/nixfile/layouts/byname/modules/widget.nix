@@ -1,0 +1,4 @@
+{ lib, config, ... }:
+{
+  options.services.widget.enable = lib.mkEnableOption "widget";
+}

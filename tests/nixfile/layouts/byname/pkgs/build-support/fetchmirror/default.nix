@@ -1,0 +1,6 @@
+{ fetchurl }:
+{ path, hash }:
+fetchurl {
+  url = "https://mirror.example.org/${path}";
+  inherit hash;
+}

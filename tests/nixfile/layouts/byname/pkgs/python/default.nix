@@ -1,0 +1,4 @@
+{ callPackage }:
+{
+  widgetlib = callPackage ./widgetlib.nix { };
+}

@@ -1,0 +1,7 @@
+{ pkgs ? import <nixpkgs> { } }:
+let
+  nurAttrs = import ./default.nix { inherit pkgs; };
+in
+{
+  buildPkgs = builtins.filter (p: p ? outPath) (builtins.attrValues nurAttrs);
+}

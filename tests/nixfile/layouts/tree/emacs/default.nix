@@ -1,0 +1,4 @@
+{ callPackage, sources }:
+{
+  pyim-dict = callPackage ./pyim-dict.nix { };
+}

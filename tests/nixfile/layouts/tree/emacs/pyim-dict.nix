@@ -1,0 +1,4 @@
+{ trivialBuild, sources }:
+trivialBuild {
+  inherit (sources.pyim-dict) pname version src;
+}

@@ -1,0 +1,4 @@
+{ buildFishPlugin, sources }:
+buildFishPlugin {
+  inherit (sources."bang-bang") pname version src;
+}

@@ -1,0 +1,4 @@
+{ callPackage, sources, fish }:
+{
+  bang-bang = callPackage ./bang-bang.nix { };
+}

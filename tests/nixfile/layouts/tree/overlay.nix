@@ -1,0 +1,1 @@
+final: prev: import ./default.nix { pkgs = prev; }
