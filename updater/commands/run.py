@@ -10,7 +10,6 @@ not be delivered), 2 for usage errors.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,8 +18,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from updater.commands.output import OutputFormat, format_option, write_records
 from updater.context import AppContext
 from updater.errors import UsageError
+
+# `[repository] github` or GITHUB_REPOSITORY names the forge's repository (docs/OPERATING.md).
+NO_FORGE = "updater: no forge configured: branches only, no pull requests"
 
 if TYPE_CHECKING:
     from updater.delivery.report import DeliveryReport
@@ -105,7 +108,7 @@ def _record(r: UpdateResult) -> dict[str, Any]:
     default=None,
     help="Units updated in parallel (default: the number of CPUs).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@format_option
 @click.option(
     "--shard",
     metavar="I/N",
@@ -124,7 +127,7 @@ def command(
     dry_run: bool,
     build: bool,
     jobs: int | None,
-    as_json: bool,
+    output_format: OutputFormat,
     shard: str | None,
     no_pr: bool,
 ) -> None:
@@ -148,6 +151,9 @@ def command(
         scheduled=True,
     )
     err = Console(stderr=True)
+    if not no_pr and not dry_run and ctx.endpoints.repository is None:
+        # Said before the work, in one line that fits 80 columns.
+        err.print(NO_FORGE, markup=False, highlight=False)
     step = EngineStep(
         ctx,
         dry_run=dry_run,
@@ -162,7 +168,14 @@ def command(
     if shard is not None and not report.results:
         err.print(f"shard {shard}: no package to update")
         return
-    _print(report.results, report.delivery, as_json=as_json, dry_run=dry_run, err=err)
+    if report.causes:
+        # A shared cause stopped the run: said once, no table of units failing alike.
+        if output_format != "table":
+            write_records([_record(r) for r in report.results], output_format)
+        for cause in report.causes:
+            err.print(f"updater: error: {cause.line()}", markup=False, highlight=False)
+        raise click.exceptions.Exit(1)
+    _print(report.results, report.delivery, output_format=output_format, dry_run=dry_run, err=err)
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
     if failed or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
@@ -172,14 +185,14 @@ def _print(
     results: Sequence[UpdateResult],
     delivery: DeliveryReport | None,
     *,
-    as_json: bool,
+    output_format: OutputFormat,
     dry_run: bool,
     err: Console,
 ) -> None:
     from updater.engine.result import Outcome
 
-    if as_json:
-        sys.stdout.write(json.dumps([_record(r) for r in results], indent=2) + "\n")
+    if output_format != "table":
+        write_records([_record(r) for r in results], output_format)
     else:
         if dry_run:
             for r in results:
