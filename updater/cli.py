@@ -16,7 +16,7 @@ from typing import get_args
 import click
 
 from updater import __version__
-from updater.config import Endpoints, Secrets, find_config, load_config
+from updater.config import Config, Endpoints, Secrets, find_config, load_config
 from updater.context import AppContext
 from updater.errors import UpdaterError, UsageError
 from updater.logs import LogFormat, configure_logging, get_logger
@@ -154,7 +154,11 @@ def cli(
         path = find_config(config_path, repo_path)
         config = load_config(path)
     except UpdaterError as exc:
-        raise click.exceptions.Exit(_fail(exc)) from None
+        if ctx.invoked_subcommand != "doctor":
+            raise click.exceptions.Exit(_fail(exc)) from None
+        # The doctor reports the configuration as one of its rows, on the defaults.
+        ctx.meta["updater.config_error"] = str(exc)
+        path, config = None, Config()
     ctx.obj = AppContext(
         repo=repo_path,
         config=config,

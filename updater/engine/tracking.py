@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 
 from updater.config import Config, PackageConfig
 from updater.engine.units import Unit, select, units_of
-from updater.errors import ConfigError, RateLimitedError, UpstreamError
+from updater.errors import (
+    ConfigError,
+    HostUnreachableError,
+    RateLimitedError,
+    TokenRejectedError,
+    UpstreamError,
+)
 from updater.nixfile.model import Pin, PinKind, ScanResult, SourceGroup
 from updater.state.store import CheckRecord, SkippedRecord, StateStore
 from updater.upstream import assets
@@ -331,7 +337,9 @@ def _checked(
 ) -> Checked:
     if result is None or isinstance(result, UpstreamError):
         message = str(result) if result is not None else "no answer"
-        if store is not None:
+        # A host that is down or refuses the token is the run's failure, not the source's:
+        # backing each of its sources off would keep them unchecked once the host is back.
+        if store is not None and not isinstance(result, HostUnreachableError | TokenRejectedError):
             retry_at = None
             if isinstance(result, RateLimitedError) and result.retry_at is not None:
                 retry_at = datetime.fromtimestamp(result.retry_at, UTC)

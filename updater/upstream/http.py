@@ -213,6 +213,7 @@ class HttpClient:
         if blocked > now:
             self._rate_wait_or_stop(url, blocked - now, blocked, "primary rate limit exhausted")
         async with self._semaphore(host):
+            self.circuit.raise_if_open(host, url)  # it may have opened while this one waited
             self.stats.sent += 1
             self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
             try:
