@@ -145,6 +145,10 @@ def _cron_value(text: str, low: int, high: int, names: tuple[str, ...]) -> int |
     return names.index(name) + (1 if low == 1 else 0) if name in names else None
 
 
+def _a(word: str) -> str:
+    return ("an " if word.startswith("hour") else "a ") + word
+
+
 def cron_problem(expression: str) -> str | None:
     """What is wrong with a 5-field crontab expression, or None. Checked when the file is
     read, so every command refuses the mistake (not only `serve`, which runs the schedule)."""
@@ -155,15 +159,15 @@ def cron_problem(expression: str) -> str | None:
         for item in text.split(","):
             m = _CRON_ITEM.match(item)
             if m is None:
-                return f"a valid {what} field (got {text!r})"
+                return f"a valid {what} field, not {text!r}"
             bounds = [m[2], m[3]] if m[1] != "*" else []
             values = [_cron_value(b, low, high, names) for b in bounds if b is not None]
             if None in values:
-                return f"a {what} between {low} and {high} (got {text!r})"
+                return f"{_a(what)} between {low} and {high}, not {text!r}"
             if len(values) == 2 and values[0] > values[1]:  # type: ignore[operator]
-                return f"an ascending {what} range (got {text!r})"
+                return f"an ascending {what} range, not {text!r}"
             if m[4] is not None and int(m[4]) < 1:
-                return f"a {what} step of at least 1 (got {text!r})"
+                return f"{_a(what)} step of at least 1, not {text!r}"
     return None
 
 

@@ -28,6 +28,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 
 from updater.config import Config, Endpoints, ForgeConfig, PullRequestConfig, Secrets, StateConfig
@@ -445,7 +446,7 @@ def _cycle(
     if report.causes:
         # One shared cause failed (or would fail) every unit alike: said once, nothing else.
         for cause in report.causes:
-            progress.line("[red]\u2717[/]", cause)
+            progress.line("[red]\u2717[/]", escape(cause))
         return 1
     progress.line(
         "[bold]=[/]", f"cycle {report.status} in {report.duration:.0f}s: {report.summary()}"

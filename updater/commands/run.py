@@ -151,9 +151,6 @@ def command(
         scheduled=True,
     )
     err = Console(stderr=True)
-    if not no_pr and not dry_run and ctx.endpoints.repository is None:
-        # Said before the work, in one line that fits 80 columns.
-        err.print(NO_FORGE, markup=False, highlight=False)
     step = EngineStep(
         ctx,
         dry_run=dry_run,
@@ -165,6 +162,9 @@ def command(
         console=err,
     )
     report = run_pipeline(ctx, request, step)
+    if not no_pr and not dry_run and ctx.endpoints.repository is None:
+        # Once the run got this far (the configuration and names were fine), in one line.
+        click.echo(NO_FORGE, err=True)
     if shard is not None and not report.results:
         err.print(f"shard {shard}: no package to update")
         return
@@ -173,7 +173,8 @@ def command(
         if output_format != "table":
             write_records([_record(r) for r in report.results], output_format)
         for cause in report.causes:
-            err.print(f"updater: error: {cause.line()}", markup=False, highlight=False)
+            # click, not rich: one line however narrow the terminal.
+            click.echo(f"updater: error: {cause.line()}", err=True)
         raise click.exceptions.Exit(1)
     _print(report.results, report.delivery, output_format=output_format, dry_run=dry_run, err=err)
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
