@@ -28,6 +28,7 @@ NO_FORGE = "updater: no forge configured: branches only, no pull requests"
 if TYPE_CHECKING:
     from updater.delivery.report import DeliveryReport
     from updater.engine.result import UpdateResult
+    from updater.pipeline.report import PipelineReport
 
 
 def _table(results: Sequence[UpdateResult]) -> Table:
@@ -169,17 +170,21 @@ def command(
         err.print(f"shard {shard}: no package to update")
         return
     if report.causes:
-        # A shared cause stopped the run: said once, no table of units failing alike.
-        if output_format != "table":
-            write_records([_record(r) for r in report.results], output_format)
-        for cause in report.causes:
-            # click, not rich: one line however narrow the terminal.
-            click.echo(f"updater: error: {cause.line()}", err=True)
-        raise click.exceptions.Exit(1)
+        _stopped(report, output_format)
     _print(report.results, report.delivery, output_format=output_format, dry_run=dry_run, err=err)
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
     if failed or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
+
+
+def _stopped(report: PipelineReport, output_format: OutputFormat) -> None:
+    """A shared cause stopped the run: said once, no table of units failing alike; exit 1."""
+    if output_format != "table":
+        write_records([_record(r) for r in report.results], output_format)
+    for cause in report.causes:
+        # click, not rich: one line however narrow the terminal.
+        click.echo(f"updater: error: {cause.line()}", err=True)
+    raise click.exceptions.Exit(1)
 
 
 def _print(
