@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from pathlib import Path
 from typing import get_args
@@ -15,9 +16,9 @@ from typing import get_args
 import click
 
 from updater import __version__
-from updater.config import Endpoints, Secrets, find_config, load_config
+from updater.config import Config, Endpoints, Secrets, find_config, load_config
 from updater.context import AppContext
-from updater.errors import UpdaterError
+from updater.errors import UpdaterError, UsageError
 from updater.logs import LogFormat, configure_logging, get_logger
 
 # Subcommand -> one-line help. Each module is imported only when its command runs, so
@@ -28,10 +29,63 @@ SUBCOMMANDS: dict[str, str] = {
     "run": "Update packages: new pins proven by Nix, committed on a branch, PRs.",
     "serve": "Run as a service: schedule, status page, /metrics, POST /run.",
     "demo": "Run a full cycle in the built-in demo world and show where to look.",
+    "doctor": "Check that this machine, the repository and the credentials are ready.",
 }
+
+# The group's own options, which may also be written after the subcommand
+# (`updater scan --repo X`): option -> whether it takes a value.
+_GLOBAL_OPTIONS: dict[str, bool] = {
+    "--config": True,
+    "--repo": True,
+    "--log-format": True,
+    "-v": False,
+    "--verbose": False,
+    "-q": False,
+    "--quiet": False,
+}
+_REPEATED_V = re.compile(r"-v+")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """`args` with the group's options found after the subcommand moved in front of it.
+
+    Stops at `--`; a subcommand's own option of the same name would be shadowed, so none
+    has one (tests/foundation/test_cli_surface.py checks it)."""
+    head: list[str] = []
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        takes_value = _GLOBAL_OPTIONS.get(args[i], False)
+        head.append(args[i])
+        if takes_value and i + 1 < len(args):
+            head.append(args[i + 1])
+            i += 1
+        i += 1
+    if i >= len(args) or args[i] == "--":
+        return args
+    moved: list[str] = []
+    rest: list[str] = [args[i]]
+    i += 1
+    while i < len(args):
+        arg = args[i]
+        name = arg.partition("=")[0]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if name in _GLOBAL_OPTIONS or _REPEATED_V.fullmatch(arg):
+            moved.append(arg)
+            if _GLOBAL_OPTIONS.get(name) and "=" not in arg and i + 1 < len(args):
+                moved.append(args[i + 1])
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return [*head, *moved, *rest]
 
 
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(list(args)))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(SUBCOMMANDS)
 
@@ -90,12 +144,21 @@ def cli(
     configure_logging(verbosity, log_format)
     if ctx.resilient_parsing or ctx.invoked_subcommand is None:
         return
+    if repo is not None and not repo.is_dir():
+        # Nothing may be created for a repository that is not there (the state store would be).
+        raise click.exceptions.Exit(
+            _fail(UsageError(f"--repo {repo}: no such directory"))
+        ) from None
     repo_path = (repo or Path.cwd()).resolve()
     try:
         path = find_config(config_path, repo_path)
         config = load_config(path)
     except UpdaterError as exc:
-        raise click.exceptions.Exit(_fail(exc)) from None
+        if ctx.invoked_subcommand != "doctor":
+            raise click.exceptions.Exit(_fail(exc)) from None
+        # The doctor reports the configuration as one of its rows, on the defaults.
+        ctx.meta["updater.config_error"] = str(exc)
+        path, config = None, Config()
     ctx.obj = AppContext(
         repo=repo_path,
         config=config,

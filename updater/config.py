@@ -7,6 +7,7 @@ Secrets (tokens, keys) are never read from the file: only from the environment (
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -127,9 +128,62 @@ class NixConfig(_Section):
     extra_args: list[str] = []
 
 
+# Each crontab field: its range, and the names it takes (months and weekdays, 3 letters).
+_CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, tuple("jan feb mar apr may jun jul aug sep oct nov dec".split())),
+    ("day of week", 0, 7, tuple("sun mon tue wed thu fri sat".split())),
+)
+_CRON_ITEM = re.compile(r"^(\*|(\w+)(?:-(\w+))?)(?:/(\d+))?$")
+
+
+def _cron_value(text: str, low: int, high: int, names: tuple[str, ...]) -> int | None:
+    if text.isdigit():
+        value = int(text)
+        return value if low <= value <= high else None
+    name = text.lower()
+    return names.index(name) + (1 if low == 1 else 0) if name in names else None
+
+
+def _a(word: str) -> str:
+    return ("an " if word.startswith("hour") else "a ") + word
+
+
+def cron_problem(expression: str) -> str | None:
+    """What is wrong with a 5-field crontab expression, or None. Checked when the file is
+    read, so every command refuses the mistake (not only `serve`, which runs the schedule)."""
+    fields = expression.split()
+    if len(fields) != 5:
+        return '5 fields: minute hour day-of-month month day-of-week, e.g. "0 * * * *"'
+    for text, (what, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for item in text.split(","):
+            m = _CRON_ITEM.match(item)
+            if m is None:
+                return f"a valid {what} field, not {text!r}"
+            bounds = [m[2], m[3]] if m[1] != "*" else []
+            values = [_cron_value(b, low, high, names) for b in bounds if b is not None]
+            if None in values:
+                return f"{_a(what)} between {low} and {high}, not {text!r}"
+            if len(values) == 2 and values[0] > values[1]:  # type: ignore[operator]
+                return f"an ascending {what} range, not {text!r}"
+            if m[4] is not None and int(m[4]) < 1:
+                return f"{_a(what)} step of at least 1, not {text!r}"
+    return None
+
+
 class ScheduleConfig(_Section):
     cron: str = "0 * * * *"
     jitter: Annotated[int, Field(ge=0)] = 300
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_parses(cls, value: str) -> str:
+        problem = cron_problem(value)
+        if problem is not None:
+            raise ValueError(f"a crontab expression: {problem}")
+        return value
 
 
 class ServeConfig(_Section):

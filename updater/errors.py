@@ -49,6 +49,22 @@ class RateLimitedError(UpstreamError):
         self.retry_at = retry_at
 
 
+class HostUnreachableError(UpstreamError):
+    """A host failed to connect several times in a row: it is not asked again in this run."""
+
+    def __init__(self, message: str, host: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
+class TokenRejectedError(UpstreamError):
+    """A host answered 401 to our token: every request with it would be refused alike."""
+
+    def __init__(self, message: str, host: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
 class NixError(UpdaterError):
     """Nix failed for a reason other than the hash mismatch we asked for."""
 

@@ -28,6 +28,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 
 from updater.config import Config, Endpoints, ForgeConfig, PullRequestConfig, Secrets, StateConfig
@@ -173,6 +174,7 @@ class ProgressStep:
 
     def __init__(self, inner: UpdateStep, progress: DemoProgress, viewer_url: str) -> None:
         self.inner = inner
+        self.needs_nix = getattr(inner, "needs_nix", False)
         self.progress = progress
         self.viewer_url = viewer_url
 
@@ -340,7 +342,10 @@ def run_demo(options: DemoOptions, console: Console, out: Console) -> int:
             code = _run_in_world(world, options, progress, out)
     finally:
         progress.end()
-    console.print(f"updater demo: done in {time.monotonic() - started:.0f}s", highlight=False)
+    took = time.monotonic() - started
+    # "done" only for a cycle that ran; a failed one already said why.
+    verdict = {0: "done in", 130: "stopped after"}.get(code, "failed after")
+    console.print(f"updater demo: {verdict} {took:.0f}s", highlight=False)
     return code
 
 
@@ -438,6 +443,11 @@ def _cycle(
     report = result.report
     if report.status == "cancelled":
         return None
+    if report.causes:
+        # One shared cause failed (or would fail) every unit alike: said once, nothing else.
+        for cause in report.causes:
+            progress.line("[red]\u2717[/]", escape(cause))
+        return 1
     progress.line(
         "[bold]=[/]", f"cycle {report.status} in {report.duration:.0f}s: {report.summary()}"
     )

@@ -12,7 +12,7 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from service_support import wait_for
 
-from updater.config import ScheduleConfig
+from updater.config import ScheduleConfig, parse_config
 from updater.cron import cron_trigger
 from updater.errors import ConfigError
 from updater.pipeline.scope import CancelToken
@@ -158,5 +158,9 @@ def test_cron_weekdays_count_from_sunday_as_cron_does() -> None:
 
 @pytest.mark.parametrize("cron", ["* * *", "61 * * * *", "0 0 * * mon-xyz"])
 def test_bad_cron_is_a_config_error(cron: str) -> None:
+    # Refused when the file is read (every command), naming the file and the key...
+    with pytest.raises(ConfigError, match=r"^updater\.toml: schedule\.cron: expected a crontab"):
+        parse_config({"schedule": {"cron": cron}}, "updater.toml")
+    # ...and by the trigger itself, for a schedule built without validation.
     with pytest.raises(ConfigError, match="schedule.cron"):
-        cron_trigger(ScheduleConfig(cron=cron))
+        cron_trigger(ScheduleConfig.model_construct(cron=cron, jitter=0))

@@ -6,8 +6,6 @@ finish and are reported), 2 for usage errors.
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,19 +15,19 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from updater.commands.output import OutputFormat, format_option, write_records
 from updater.context import AppContext
 from updater.errors import UsageError
 
 if TYPE_CHECKING:
     from updater.engine.tracking import Checked, Tracked
+    from updater.pipeline.check import CheckRound
 
 # The heavy modules (SQLAlchemy, Alembic, httpx, tree-sitter) are imported inside the command,
 # so `updater --help` and the other subcommands do not pay for them.
 
 
-def run_check(
-    ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None
-) -> list[Checked]:
+def run_check(ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None) -> CheckRound:
     """The pipeline's check round (answers cached in the store), its results saved there."""
     from updater.pipeline.check import check_units
     from updater.state.store import StateStore
@@ -45,10 +43,10 @@ def run_check(
             progress.advance(task, n)
 
     with StateStore.open(ctx.state_url) as store:
-        results = check_units(ctx, tracked, store=store, on_done=advance).results
+        round_ = check_units(ctx, tracked, store=store, on_done=advance)
         now = datetime.now(UTC)
-        store.save_check_results([r for c in results for r in c.records(now)])
-    return list(results)
+        store.save_check_results([r for c in round_.results for r in c.records(now)])
+    return round_
 
 
 def _age(when: datetime | None, now: datetime) -> str:
@@ -130,14 +128,16 @@ def _table(data: list[dict[str, Any]]) -> Table:
     metavar="NAME",
     help="Check only this package (repeatable).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+@format_option
 @click.pass_obj
-def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
+def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFormat) -> None:
     """Poll every upstream and show which packages have a newer version."""
     from updater.engine.tracking import failed, tracked_units
     from updater.nixfile.repository import scan_repository
+    from updater.pipeline.configured import check_configured_packages
 
     scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
+    check_configured_packages(scan, ctx.config, ctx.config_path)
     known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}
     unknown = [p for p in packages if p not in known]
     if unknown:
@@ -148,15 +148,22 @@ def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     # own; the requests to one source are still sent once.
     tracked = tracked_units(scan, ctx.config, packages)
     console = Console(stderr=True)
-    if console.is_terminal and not as_json:
+    if console.is_terminal and output_format == "table":
         with Progress(console=console, transient=True) as progress:
-            results = run_check(ctx, tracked, progress)
+            round_ = run_check(ctx, tracked, progress)
     else:
-        results = run_check(ctx, tracked, None)
-    data = rows(results)
-    if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        round_ = run_check(ctx, tracked, None)
+    data = rows(round_.results)
+    if output_format == "table":
+        # A unit that failed for a shared cause (a host down, a token refused) is not a row:
+        # the cause is said once below, with how many it kept from being checked.
+        shown = [r for r in data if not any(c.concerns(r["error"]) for c in round_.causes)]
+        if shown or not round_.causes:
+            Console().print(_table(shown))
     else:
-        Console().print(_table(data))
-    if failed(results):
+        write_records(data, output_format)
+    for cause in round_.causes:
+        hit = sum(1 for r in data if cause.concerns(r["error"]))
+        click.echo(f"updater: error: {cause.line()} ({hit} not checked)", err=True)
+    if failed(round_.results):
         raise click.exceptions.Exit(1)

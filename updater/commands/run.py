@@ -10,7 +10,6 @@ not be delivered), 2 for usage errors.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,12 +18,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from updater.commands.output import OutputFormat, format_option, write_records
 from updater.context import AppContext
 from updater.errors import UsageError
+
+# `[repository] github` or GITHUB_REPOSITORY names the forge's repository (docs/OPERATING.md).
+NO_FORGE = "updater: no forge configured: branches only, no pull requests"
 
 if TYPE_CHECKING:
     from updater.delivery.report import DeliveryReport
     from updater.engine.result import UpdateResult
+    from updater.pipeline.report import PipelineReport
 
 
 def _table(results: Sequence[UpdateResult]) -> Table:
@@ -105,7 +109,7 @@ def _record(r: UpdateResult) -> dict[str, Any]:
     default=None,
     help="Units updated in parallel (default: the number of CPUs).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@format_option
 @click.option(
     "--shard",
     metavar="I/N",
@@ -124,7 +128,7 @@ def command(
     dry_run: bool,
     build: bool,
     jobs: int | None,
-    as_json: bool,
+    output_format: OutputFormat,
     shard: str | None,
     no_pr: bool,
 ) -> None:
@@ -159,27 +163,42 @@ def command(
         console=err,
     )
     report = run_pipeline(ctx, request, step)
+    if not no_pr and not dry_run and ctx.endpoints.repository is None:
+        # Once the run got this far (the configuration and names were fine), in one line.
+        click.echo(NO_FORGE, err=True)
     if shard is not None and not report.results:
         err.print(f"shard {shard}: no package to update")
         return
-    _print(report.results, report.delivery, as_json=as_json, dry_run=dry_run, err=err)
+    if report.causes:
+        _stopped(report, output_format)
+    _print(report.results, report.delivery, output_format=output_format, dry_run=dry_run, err=err)
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
     if failed or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
+
+
+def _stopped(report: PipelineReport, output_format: OutputFormat) -> None:
+    """A shared cause stopped the run: said once, no table of units failing alike; exit 1."""
+    if output_format != "table":
+        write_records([_record(r) for r in report.results], output_format)
+    for cause in report.causes:
+        # click, not rich: one line however narrow the terminal.
+        click.echo(f"updater: error: {cause.line()}", err=True)
+    raise click.exceptions.Exit(1)
 
 
 def _print(
     results: Sequence[UpdateResult],
     delivery: DeliveryReport | None,
     *,
-    as_json: bool,
+    output_format: OutputFormat,
     dry_run: bool,
     err: Console,
 ) -> None:
     from updater.engine.result import Outcome
 
-    if as_json:
-        sys.stdout.write(json.dumps([_record(r) for r in results], indent=2) + "\n")
+    if output_format != "table":
+        write_records([_record(r) for r in results], output_format)
     else:
         if dry_run:
             for r in results:

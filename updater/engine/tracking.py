@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 
 from updater.config import Config, PackageConfig
 from updater.engine.units import Unit, select, units_of
-from updater.errors import ConfigError, RateLimitedError, UpstreamError
+from updater.errors import (
+    ConfigError,
+    HostUnreachableError,
+    RateLimitedError,
+    TokenRejectedError,
+    UpstreamError,
+)
 from updater.nixfile.model import Pin, PinKind, ScanResult, SourceGroup
 from updater.state.store import (
     CheckRecord,
@@ -343,11 +349,14 @@ def _checked(
 ) -> Checked:
     if result is None or isinstance(result, UpstreamError):
         message = str(result) if result is not None else "no answer"
-        retry_at = None
-        if isinstance(result, RateLimitedError) and result.retry_at is not None:
-            retry_at = datetime.fromtimestamp(result.retry_at, UTC)
-            message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
-        learnt.failed[req.source.id] = SourceFailed(req.source.id, message, retry_at)
+        # A host that is down or refuses the token is the run's failure, not the source's:
+        # backing each of its sources off would keep them unchecked once the host is back.
+        if not isinstance(result, HostUnreachableError | TokenRejectedError):
+            retry_at = None
+            if isinstance(result, RateLimitedError) and result.retry_at is not None:
+                retry_at = datetime.fromtimestamp(result.retry_at, UTC)
+                message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
+            learnt.failed[req.source.id] = SourceFailed(req.source.id, message, retry_at)
         return Checked(t, None, message)
     decision, release = decide(t, result, now)
     latest = decision.newest or decision.latest or t.current

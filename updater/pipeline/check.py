@@ -15,6 +15,7 @@ import httpx
 
 from updater.context import AppContext
 from updater.engine.tracking import Checked, Tracked, check
+from updater.pipeline.cause import Cause, circuit_causes
 from updater.pipeline.scope import Cancelled, CancelToken
 from updater.state.store import StateStore
 from updater.upstream.connect import tokens_of, upstream_apis
@@ -50,6 +51,8 @@ class CheckRound:
     results: tuple[Checked, ...]
     seconds: float
     rate_limit_remaining: int | None = None
+    # Hosts that stopped answering or refused the token during the round (said once).
+    causes: tuple[Cause, ...] = ()
 
 
 def check_units(
@@ -66,8 +69,10 @@ def check_units(
     ep = ctx.endpoints
     observer = RateLimitObserver(frozenset(httpx.URL(u).host for u in (ep.api_url, ep.graphql_url)))
     started = time.monotonic()
-    results = asyncio.run(_check(ctx, tracked, store, cancel or CancelToken(), observer, on_done))
-    return CheckRound(tuple(results), time.monotonic() - started, observer.remaining)
+    results, causes = asyncio.run(
+        _check(ctx, tracked, store, cancel or CancelToken(), observer, on_done)
+    )
+    return CheckRound(tuple(results), time.monotonic() - started, observer.remaining, causes)
 
 
 async def _check(
@@ -77,7 +82,7 @@ async def _check(
     cancel: CancelToken,
     observer: RateLimitObserver,
     on_done: Callable[[int], None] | None,
-) -> list[Checked]:
+) -> tuple[list[Checked], tuple[Cause, ...]]:
     async with HttpClient(
         HttpSettings(one_shot=True), tokens=tokens_of(ctx), transport=observer
     ) as http:
@@ -90,4 +95,4 @@ async def _check(
                 await asyncio.gather(task, return_exceptions=True)
                 raise Cancelled("shutdown during the check")
             await asyncio.wait({task}, timeout=0.1)
-        return task.result()
+        return task.result(), circuit_causes(http.circuit.unreachable, http.circuit.refused)

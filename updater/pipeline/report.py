@@ -8,6 +8,7 @@ from typing import Literal
 from updater.delivery.report import DeliveryReport, UnitDelivery
 from updater.engine.result import UpdateResult
 from updater.engine.tracking import Checked
+from updater.pipeline.cause import Cause
 
 # What updating one unit came to, engine and forge together.
 UnitStatus = Literal["updated", "pr-opened", "pr-updated", "unchanged", "failed", "skipped"]
@@ -50,3 +51,5 @@ class PipelineReport:
     results: tuple[UpdateResult, ...] = ()
     delivery: DeliveryReport | None = None
     message: str = ""
+    # Shared causes of the environment that stopped units (each said once; `message` has them).
+    causes: tuple[Cause, ...] = ()

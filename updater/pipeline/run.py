@@ -19,11 +19,16 @@ from dataclasses import dataclass
 from updater.context import AppContext
 from updater.delivery.report import DeliveryReport
 from updater.engine.parallel import not_run
+from updater.engine.result import Outcome, UpdateResult
 from updater.engine.target import Work
 from updater.engine.tracking import Checked
-from updater.errors import UpdaterError
+from updater.errors import ForgeError, TokenRejectedError, UpdaterError
 from updater.logs import get_logger
+from updater.nix.probe import probe_build
+from updater.nix.runner import NixOptions, NixRunner
+from updater.pipeline.cause import Cause, nix_cannot_build
 from updater.pipeline.check import CheckRound, check_units
+from updater.pipeline.configured import check_configured_packages
 from updater.pipeline.report import PipelineReport, RunStatus, UnitReport
 from updater.pipeline.scope import Cancelled, CancelToken, RunScope
 from updater.pipeline.selection import Selection, select_units
@@ -77,6 +82,7 @@ def run_pipeline(
     cancel = cancel or CancelToken()
     events = events or PipelineEvents()
     selection = select_units(ctx, request.packages, request.shard)
+    check_configured_packages(selection.scan, ctx.config, ctx.config_path)
     try:
         round_, works = _decide(ctx, request, selection, store, cancel)
     except Cancelled:
@@ -92,13 +98,19 @@ def run_pipeline(
         to_update=len(todo),
         failures=sum(1 for w in works if w.error is not None),
     )
-    status, reports, delivery, message = _update(todo, step, request, cancel, selection, events)
+    status, reports, delivery, message, stopped = _update_guarded(
+        ctx, todo, step, request, cancel, selection, events
+    )
+    causes = (round_.causes if round_ is not None else ()) + stopped
     done = {r.unit: r.result for r in reports if r.result is not None}
-    results = tuple(done.get(w.unit.id) or not_run(w) for w in works)
+    results = tuple(done.get(w.unit.id) or _not_attempted(w, causes) for w in works)
     if status == "ok" and (
         any(w.error is not None for w in works) or any(r.status == "failed" for r in reports)
     ):
         status = "failed"
+    if causes:
+        status = "failed" if status == "ok" else status
+        message = " ".join(c.line() for c in causes) + (f" {message}" if message else "")
     return PipelineReport(
         status,
         time.monotonic() - started,
@@ -111,6 +123,7 @@ def run_pipeline(
         results=results,
         delivery=delivery,
         message=message,
+        causes=causes,
     )
 
 
@@ -128,6 +141,27 @@ def _decide(
     return round_, [work_of(u, c) for u, c in zip(selection.units, round_.results, strict=True)]
 
 
+def _update_guarded(
+    ctx: AppContext,
+    todo: list[Work],
+    step: UpdateStep,
+    request: PipelineRequest,
+    cancel: CancelToken,
+    selection: Selection,
+    events: PipelineEvents,
+) -> tuple[RunStatus, list[UnitReport], DeliveryReport | None, str, tuple[Cause, ...]]:
+    """The update step under the Nix guard; the shared causes that stopped it, if any."""
+    # Steps that build with Nix say so (EngineStep); the service's tests plug in others.
+    guard = _NixGuard(ctx, step) if todo and getattr(step, "needs_nix", False) else None
+    if guard is not None and guard.cause() is not None:
+        # Nix cannot build: every unit would fail alike; none is attempted.
+        return "failed", [], None, "", guard.causes
+    status, reports, delivery, message = _update(
+        todo, step, request, cancel, selection, events, guard
+    )
+    return status, reports, delivery, message, guard.causes if guard is not None else ()
+
+
 def _update(
     todo: list[Work],
     step: UpdateStep,
@@ -135,8 +169,10 @@ def _update(
     cancel: CancelToken,
     selection: Selection,
     events: PipelineEvents,
+    guard: _NixGuard | None,
 ) -> tuple[RunStatus, list[UnitReport], DeliveryReport | None, str]:
-    """Hand the units to the step, batch by batch; stop between batches when cancelled."""
+    """Hand the units to the step, batch by batch; stop between batches when cancelled, or
+    when a failure turns out to have a shared cause (the rest would fail alike)."""
     # One batch even when nothing moves (a run still syncs with the forge and refreshes the
     # dashboard), unless the run covers no unit at all (an empty shard).
     batches = [[w] for w in todo] if request.one_at_a_time else [todo] if selection.units else []
@@ -147,9 +183,11 @@ def _update(
     try:
         for batch in batches:
             scope.raise_if_cancelled()
-            for work, report in zip(batch, _step(step, batch, scope), strict=True):
+            for work, report in zip(batch, _step(step, batch, scope, guard), strict=True):
                 reports.append(report)
                 events.unit_done(work, report)
+            if guard is not None and guard.stop(reports):
+                break
     except Cancelled:
         status = "cancelled"
         message = f"cancelled after {len(reports)} of {len(todo)} update(s)"
@@ -158,14 +196,19 @@ def _update(
     return status, reports, scope.delivery, message
 
 
-def _step(step: UpdateStep, batch: list[Work], scope: RunScope) -> list[UnitReport]:
-    """The step's reports; a named error fails every unit of the batch, and the run goes on."""
+def _step(
+    step: UpdateStep, batch: list[Work], scope: RunScope, guard: _NixGuard | None
+) -> list[UnitReport]:
+    """The step's reports; a named error fails every unit of the batch, and the run goes on
+    (unless it is the forge refusing the token: the guard then stops the run)."""
     started = time.monotonic()
     try:
         return step(batch, scope)
     except Cancelled:
         raise
     except UpdaterError as exc:
+        if guard is not None:
+            guard.saw(exc)
         took = time.monotonic() - started
         return [
             UnitReport(
@@ -178,6 +221,61 @@ def _step(step: UpdateStep, batch: list[Work], scope: RunScope) -> list[UnitRepo
             )
             for w in batch
         ]
+
+
+class _NixGuard:
+    """Notices a shared cause of the environment during the update step.
+
+    Before the first unit, one probe build (nix/probe.py, under a second) says whether Nix
+    can build at all; after a unit fails in Nix, the probe runs again, so a store that turned
+    read-only or a daemon that went away stops the run instead of failing every unit alike.
+    A forge that refuses the token stops it too."""
+
+    def __init__(self, ctx: AppContext, step: UpdateStep) -> None:
+        runner = getattr(step, "runner", None)
+        self.runner = (
+            runner
+            if isinstance(runner, NixRunner)
+            else NixRunner(NixOptions.from_config(ctx.config.nix))
+        )
+        self.causes: tuple[Cause, ...] = ()
+        self._seen_failures = 0
+
+    def cause(self) -> Cause | None:
+        """Probe Nix; the cause when it cannot build (kept in `causes`)."""
+        probe = probe_build(self.runner)
+        if probe.ok:
+            return None
+        cause = nix_cannot_build(probe.error)
+        self.causes += (cause,)
+        _log.debug("nix probe failed", error=probe.error, tail=probe.log_tail)
+        return cause
+
+    def saw(self, exc: UpdaterError) -> None:
+        if isinstance(exc, TokenRejectedError) or (
+            isinstance(exc, ForgeError) and "HTTP 401" in str(exc)
+        ):
+            host = exc.host if isinstance(exc, TokenRejectedError) else None
+            self.causes += (Cause("token", f"the forge rejected the token: {exc}", host),)
+
+    def stop(self, reports: Sequence[UnitReport]) -> bool:
+        """Whether the run stops here: a shared cause is known, or a new Nix failure has one."""
+        if self.causes:
+            return True
+        failed = [r for r in reports if r.status == "failed" and r.reason == "nix"]
+        if len(failed) > self._seen_failures:
+            self._seen_failures = len(failed)
+            return self.cause() is not None
+        return False
+
+
+def _not_attempted(work: Work, causes: Sequence[Cause]) -> UpdateResult:
+    """Why a unit has no result: no target (skipped, or its upstream failed), or a shared cause
+    stopped the run before its turn."""
+    if work.target is None or not causes:
+        return not_run(work)
+    why = f"not attempted: {causes[0].text}"
+    return UpdateResult(work.unit.id, work.unit.packages, Outcome.FAILED, reason=why)
 
 
 def _reason_of(exc: UpdaterError) -> str:

@@ -89,6 +89,9 @@ class EngineStep:
     the batch is every unit of the repository (`run --all`), so delivery forgets the others.
     """
 
+    # The pipeline probes Nix before handing units to a step that builds (pipeline/run.py).
+    needs_nix = True
+
     def __init__(
         self,
         ctx: AppContext,

@@ -72,6 +72,8 @@ class CycleReport:
     # The packages this runner tracks (after --shard), as of this cycle's scan.
     packages: tuple[str, ...] = ()
     message: str = ""
+    # Shared causes of the environment that stopped the cycle, one line each.
+    causes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         parts = [f"checked {self.checked}", f"outdated {self.outdated}"]
@@ -226,4 +228,5 @@ def cycle_report(report: PipelineReport) -> CycleReport:
         update_durations=tuple(u.duration for u in report.units),
         packages=report.packages,
         message=report.message,
+        causes=tuple(c.line() for c in report.causes),
     )

@@ -13,13 +13,21 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from updater.errors import RateLimitedError, UpstreamError
+from updater.errors import (
+    HostUnreachableError,
+    RateLimitedError,
+    TokenRejectedError,
+    UpstreamError,
+)
 from updater.logs import get_logger
 from updater.upstream import parse
 from updater.upstream.github_memory import OwnerKind
 from updater.upstream.github_query import MAX_BATCH, NODE_BUDGET, GitHubApi, GitHubQuery, Result
 from updater.upstream.http import HttpClient, HttpResponse
 from updater.upstream.model import BranchHead, UpstreamRelease, UpstreamSnapshot
+
+# Causes the HTTP layer's circuit reports for a whole host (the run says them once).
+_SHARED = (HostUnreachableError, TokenRejectedError)
 
 
 def _log() -> Any:
@@ -48,7 +56,9 @@ class GitHubGraphQL:
             if isinstance(outcome, RateLimitedError):
                 raise outcome
             if isinstance(outcome, UpstreamError):
-                _log().info("github.graphql_fallback", repos=len(batch), reason=str(outcome))
+                # A host down or a token refused is said once by the run, not per batch.
+                log = _log().debug if isinstance(outcome, _SHARED) else _log().info
+                log("github.graphql_fallback", repos=len(batch), reason=str(outcome))
                 fallback.extend(batch)
             elif isinstance(outcome, BaseException):
                 raise outcome
@@ -145,7 +155,8 @@ class GitHubGraphQL:
             )
             payload = resp.json() if resp.status == 200 else None
         except UpstreamError as exc:
-            _log().info("github.owner_kinds_failed", reason=str(exc))
+            log = _log().debug if isinstance(exc, _SHARED) else _log().info
+            log("github.owner_kinds_failed", reason=str(exc))
             return {}
         data = payload.get("data") if isinstance(payload, dict) else None
         out: dict[str, OwnerKind] = {}

@@ -23,7 +23,12 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from updater import __version__
-from updater.errors import RateLimitedError, UpstreamError
+from updater.errors import (
+    HostUnreachableError,
+    RateLimitedError,
+    TokenRejectedError,
+    UpstreamError,
+)
 from updater.logs import get_logger
 
 
@@ -48,6 +53,8 @@ class HttpSettings:
     max_rate_wait: float = 120.0
     # GitHub: with no hint, a rate-limited request waits at least a minute.
     min_rate_wait: float = 60.0
+    # Consecutive connection failures after which a host is not asked again in this run.
+    circuit_failures: int = 3
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,7 @@ class HttpClient:
         self._limits: dict[str, asyncio.Semaphore] = {}
         # Host -> UNIX time before which its primary limit is known to be exhausted.
         self._exhausted: dict[str, float] = {}
+        self.circuit = _Circuit(self.settings.circuit_failures)
         self.stats = HttpStats()
 
     async def __aenter__(self) -> HttpClient:
@@ -199,11 +207,13 @@ class HttpClient:
         params: Mapping[str, str] | None,
     ) -> HttpResponse:
         assert self._client is not None
+        self.circuit.raise_if_open(host, url)
         now = time.time()
         blocked = self._exhausted.get(host, 0.0)
         if blocked > now:
             self._rate_wait_or_stop(url, blocked - now, blocked, "primary rate limit exhausted")
         async with self._semaphore(host):
+            self.circuit.raise_if_open(host, url)  # it may have opened while this one waited
             self.stats.sent += 1
             self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
             try:
@@ -211,11 +221,20 @@ class HttpClient:
                     method, url, headers=headers, json=json_body, params=params
                 )
                 body = resp.content[:_MAX_BODY].decode(resp.encoding or "utf-8", "replace")
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # Never connected: the host (or the way to it) is down, not this request.
+                self.circuit.failed(host, type(exc).__name__)
+                _log().debug(
+                    "http.dropped", method=method, url=_redact_url(url), error=type(exc).__name__
+                )
+                self.circuit.raise_if_open(host, url)
+                raise _Retry(f"connection failed ({type(exc).__name__})") from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 _log().info(
                     "http.dropped", method=method, url=_redact_url(url), error=type(exc).__name__
                 )
                 raise _Retry(f"connection failed ({type(exc).__name__})") from None
+        self.circuit.answered(host)
         _log().debug("http", method=method, url=_redact_url(url), status=resp.status_code)
         response = HttpResponse(
             url=_redact_url(url),
@@ -223,6 +242,8 @@ class HttpClient:
             headers={k.lower(): v for k, v in resp.headers.items()},
             text=body,
         )
+        if resp.status_code == 401 and "authorization" in {k.lower() for k in headers}:
+            self.circuit.rejected(host, url)
         self._check_rate_limit(response, host)
         if resp.status_code >= 500:
             raise _Retry(f"HTTP {resp.status_code}")
@@ -271,6 +292,41 @@ class HttpClient:
                 f"{_redact_url(url)}: {why}; retry after {int(delay) + 1} s", retry_at=retry_at
             )
         _log().info("http.rate_limited", url=_redact_url(url), wait=round(delay, 1), reason=why)
+
+
+class _Circuit:
+    """Per host: consecutive connection failures, and whether it refused our token.
+
+    A host that failed `limit` times in a row without an answer between is open: no request
+    goes to it again (HostUnreachableError at once), so a run with one forge down ends in
+    seconds instead of retrying every source with back-off. A 401 to our token opens it too."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._failures: dict[str, int] = {}
+        self._why: dict[str, str] = {}
+        self.unreachable: dict[str, str] = {}  # host -> why (the last connection error)
+        self.refused: set[str] = set()  # hosts that answered 401 to the token
+
+    def failed(self, host: str, why: str) -> None:
+        self._failures[host] = self._failures.get(host, 0) + 1
+        if self._failures[host] >= self.limit and host not in self.unreachable:
+            self.unreachable[host] = f"{why} {self._failures[host]} times in a row"
+            _log().debug("http.circuit_open", host=host, reason=self.unreachable[host])
+
+    def answered(self, host: str) -> None:
+        self._failures[host] = 0
+
+    def rejected(self, host: str, url: str) -> None:
+        self.refused.add(host)
+        raise TokenRejectedError(f"{_redact_url(url)}: {host} rejected the token (HTTP 401)", host)
+
+    def raise_if_open(self, host: str, url: str) -> None:
+        if host in self.refused:
+            raise TokenRejectedError(f"{host} rejected the token (HTTP 401)", host)
+        why = self.unreachable.get(host)
+        if why is not None:
+            raise HostUnreachableError(f"{host} is unreachable ({why}); not asked again", host)
 
 
 def _redact_url(url: str) -> str:
