@@ -3,6 +3,7 @@ run opens none, --dry-run writes nothing anywhere, and --shard splits the work w
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -88,3 +89,29 @@ def test_shards_split_the_packages_without_overlap(world: World, tmp_path: Path)
     assert whole == parts[0] | parts[1] | parts[2] == everything
     bad = updater(world, tmp_path, "run", "--all", "--shard", "4/3")
     assert bad.returncode == 2 and "--shard" in bad.stderr
+
+
+def _start(w: World, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    config = tmp_path / "updater.toml"
+    return subprocess.Popen(
+        [sys.executable, "-m", "updater", "--repo", str(w.nur_path), "--config", str(config),
+         "--log-format", "json", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=w.process_env(),
+    )  # fmt: skip
+
+
+@pytest.mark.nix
+def test_two_runs_started_together_one_stops_saying_who_runs(world: World, tmp_path: Path) -> None:
+    updater(world, tmp_path, "--help")  # writes the config file
+    procs = [_start(world, tmp_path, "run", "--package", PACKAGE) for _ in range(2)]
+    outcomes = [(p.wait(600), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in outcomes)
+    assert codes == [0, 1], [err[-2000:] for _, _, err in outcomes]
+    (refused,) = [err for code, _, err in outcomes if code == 1]
+    assert re.search(
+        r"another run holds the file lock .*run\.lock \(pid \d+ on \S+ since ", refused
+    )
+    # The branch was written once: one push, one pull request.
+    pushes = [r for r in world.forge.requests if r.path.endswith("/git-receive-pack")]
+    assert len(pushes) == 1
+    assert len(pulls(world)) == 1

@@ -133,6 +133,7 @@ def command(
     from updater.pipeline.run import PipelineRequest, run_pipeline
     from updater.pipeline.shard import Shard
     from updater.pipeline.step import EngineStep
+    from updater.state.runlock import held_run_lock
 
     if bool(packages) == all_:
         raise UsageError("name packages with --package NAME, or use --all")
@@ -158,7 +159,13 @@ def command(
         complete=all_ and request.shard.is_whole,
         console=err,
     )
-    report = run_pipeline(ctx, request, step)
+    if dry_run:
+        report = run_pipeline(ctx, request, step)  # writes nothing: no lock to take
+    else:
+        # One run at a time: a second `run` (or a `serve`/`demo` cycle) stops saying who runs.
+        label = None if request.shard.is_whole else request.shard.label
+        with held_run_lock(ctx.state_url, ctx.repo, label):
+            report = run_pipeline(ctx, request, step)
     if shard is not None and not report.results:
         err.print(f"shard {shard}: no package to update")
         return

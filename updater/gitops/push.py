@@ -9,7 +9,6 @@ Force-pushes happen only when asked, and only as `--force-with-lease=<branch>:<e
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from updater.errors import GitError
 from updater.gitops.command import git_out, run_git
+from updater.gitops.scratch import claimed_dir
 from updater.gitops.worktree import check_branch_name
 from updater.logs import redact_text
 
@@ -68,8 +68,8 @@ def _auth_env(credentials: Credentials | None) -> Iterator[dict[str, str]]:
     if credentials is None:
         yield {"GIT_ASKPASS": "/bin/false"}
         return
-    with tempfile.TemporaryDirectory(prefix="updater-askpass-") as tmp:
-        script = Path(tmp) / "askpass.sh"
+    with claimed_dir("updater-askpass-") as tmp:
+        script = tmp / "askpass.sh"
         script.write_text(_ASKPASS)
         script.chmod(0o700)
         yield {
