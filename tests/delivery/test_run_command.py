@@ -3,9 +3,12 @@ run opens none, --dry-run writes nothing anywhere, and --shard splits the work w
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,3 +118,36 @@ def test_two_runs_started_together_one_stops_saying_who_runs(world: World, tmp_p
     pushes = [r for r in world.forge.requests if r.path.endswith("/git-receive-pack")]
     assert len(pushes) == 1
     assert len(pulls(world)) == 1
+
+
+def _bot_worktrees(w: World) -> list[Path]:
+    listing = subprocess.run(
+        ["git", "-C", str(w.nur_path), "worktree", "list", "--porcelain"],
+        capture_output=True, text=True, check=True, timeout=60, env=w.process_env(),
+    ).stdout  # fmt: skip
+    paths = [
+        Path(x.removeprefix("worktree ")) for x in listing.splitlines() if x.startswith("worktree ")
+    ]
+    return [p for p in paths if p.parent.name.startswith("updater-worktree-")]
+
+
+@pytest.mark.nix
+def test_a_run_killed_mid_unit_leaves_nothing_after_the_next_run(
+    world: World, tmp_path: Path
+) -> None:
+    updater(world, tmp_path, "--help")  # writes the config file
+    proc = _start(world, tmp_path, "run", "--all", "--no-pr")
+    deadline = time.monotonic() + 300
+    seen: list[Path] = []
+    while not seen and proc.poll() is None and time.monotonic() < deadline:
+        seen = _bot_worktrees(world)
+        time.sleep(0.05)
+    assert seen, "the run never opened a scratch worktree"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(60)
+    assert all(p.exists() for p in seen) and _bot_worktrees(world)
+
+    again = updater(world, tmp_path, "run", "--package", PACKAGE, "--no-pr")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _bot_worktrees(world) == []
+    assert not any(p.parent.exists() for p in seen)

@@ -136,6 +136,7 @@ def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     """Poll every upstream and show which packages have a newer version."""
     from updater.engine.tracking import failed, tracked_units
     from updater.nixfile.repository import scan_repository
+    from updater.pipeline.report import refusals
 
     scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
     known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}
@@ -158,5 +159,8 @@ def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         Console().print(_table(data))
-    if failed(results):
+    refused = refusals(results)
+    for r in refused:
+        console.print(r.line(), markup=False, highlight=False, soft_wrap=True)
+    if failed(results) or refused:
         raise click.exceptions.Exit(1)

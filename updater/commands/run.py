@@ -5,7 +5,7 @@ and committed on branch `updater/<package or group>`; then, when pull requests a
 the repository on the forge is known, delivery pushes the branch and opens or updates its PR
 (versions of PRs closed unmerged are never proposed again). `--dry-run` prints the diff and
 what it would do on the forge, and writes nothing anywhere. Exit 1 if any unit failed (or could
-not be delivered), 2 for usage errors.
+not be delivered) or an upstream's tag was refused (each is named), 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -170,8 +170,12 @@ def command(
         err.print(f"shard {shard}: no package to update")
         return
     _print(report.results, report.delivery, as_json=as_json, dry_run=dry_run, err=err)
+    # Every refused tag is named (stderr: a dry run's stdout stays a diff) and fails the run.
+    refused = report.refused
+    for r in refused:
+        err.print(r.line(), markup=False, highlight=False, soft_wrap=True)
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
-    if failed or (report.delivery is not None and report.delivery.errors):
+    if failed or refused or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
 
 

@@ -25,6 +25,7 @@ from updater.upstream import assets
 from updater.upstream.http import HttpClient
 from updater.upstream.model import (
     COMMIT_RE,
+    RefusedTag,
     SourceKind,
     SourceSpec,
     UpstreamRelease,
@@ -81,6 +82,8 @@ class Checked:
     error: str | None = None
     # The upstream's release the decision picked (its notes and page), when it has one.
     release: UpstreamRelease | None = None
+    # Tags the upstream offered that were refused (hostile names), reported by run and check.
+    refused: tuple[RefusedTag, ...] = ()
 
     def records(self, now: datetime) -> list[CheckRecord]:
         t, d = self.tracked, self.decision
@@ -342,7 +345,7 @@ def _checked(
     if store is not None:
         store.clear_failure(req.source.id)
         store.put_source_version(req.source.id, decision.newest or decision.latest or t.current)
-    return Checked(t, decision, release=release)
+    return Checked(t, decision, release=release, refused=result.refused)
 
 
 def decide(

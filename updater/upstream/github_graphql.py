@@ -324,7 +324,13 @@ def snapshot_from_graphql(q: GitHubQuery, node: dict[str, Any]) -> UpstreamSnaps
         tags.append(UpstreamRelease(tag=tag_of_ref, commit=oid, date=when, is_release=False))
     commits = {t.tag: t.commit for t in tags}
     with_commits = tuple(r if r.commit else replace(r, commit=commits.get(r.tag)) for r in releases)
-    return UpstreamSnapshot(source=q.source, releases=with_commits, tags=tuple(tags))
+    refused = parse.refused_tags(
+        [parse.obj(r).get("tagName") for r in _nodes(node.get("releases"))]
+        + [parse.obj(t).get("name") for t in _nodes(node.get("refs"))]
+    )
+    return UpstreamSnapshot(
+        source=q.source, releases=with_commits, tags=tuple(tags), refused=refused
+    )
 
 
 def _graphql_reset(data: Any, resp: HttpResponse) -> float | None:
