@@ -70,11 +70,11 @@ def test_down_rate_limited_429_and_dropping_repositories_in_one_batch(
     assert frozenset({"acme/r1"}) in _graphql(forge)
     # Nothing was asked between the rate limit's first refusal and its reset (requests
     # already on their way when it was answered aside).
-    refused = [r for r in forge.requests if r.response_json and "errors" in r.response_json]
-    first = min(r.at for r in refused)
-    assert not [r for r in forge.requests if "acme/r3" in r.repos and first < r.at < window.reset]
-    assert not [r for r in forge.requests if first + 0.5 < r.at < window.reset]
-    assert any(r.at >= window.reset and "acme/r3" in r.repos for r in forge.requests)
+    first, reset = window.first, window.reset
+    assert first is not None and reset is not None
+    assert not [r for r in forge.requests if "acme/r3" in r.repos and first < r.at < reset]
+    assert not [r for r in forge.requests if first + 0.5 < r.at < reset]
+    assert any(r.at >= reset and "acme/r3" in r.repos for r in forge.requests)
     # The 2 s reset and the 1 s Retry-After were waited out, not reported.
     assert time.time() - started < 30
 
@@ -88,8 +88,23 @@ def test_a_repository_whose_connection_always_drops_is_isolated(forge: LocalForg
     assert isinstance(dropped, UpstreamError) and "connection failed" in str(dropped)
     assert "acme/r6" in str(dropped)
     assert all(isinstance(res[q], UpstreamSnapshot) for q in queries[:6])
-    # Bisection: each failed batch split in two, so a handful of requests, not one per repo.
-    assert len(_graphql(forge)) <= 1 + 2 * 3 * FAST.max_attempts
+    # The batch, then each repository once; only the bad one asked again (the retries).
+    asked = _graphql(forge)
+    assert len(asked) == FAST.max_attempts + 6 + FAST.max_attempts
+
+
+def test_a_large_batch_is_bisected(forge: LocalForge) -> None:
+    names = [f"big{n}" for n in range(40)]
+    for name in names:
+        build_repo(forge.repo_path("github.com", "acme", name), [Tag("v1.0.0", 1)], head_day=2)
+    queries = [GitHubQuery(SourceSpec.github("acme", name)) for name in names]
+    forge.faults.repo_down("acme", "big17")
+    forge.clear_requests()
+    res = _fetch(forge, queries)
+    assert isinstance(res[queries[17]], UpstreamError)
+    assert sum(isinstance(r, UpstreamSnapshot) for r in res.values()) == 39
+    # Halves down to 8 or fewer, then single repositories: far fewer requests than 40.
+    assert len(_graphql(forge)) < 25
 
 
 def test_graphql_down_for_everyone_falls_back_to_rest(forge: LocalForge) -> None:
@@ -98,7 +113,6 @@ def test_graphql_down_for_everyone_falls_back_to_rest(forge: LocalForge) -> None
     forge.clear_requests()
     res = _fetch(forge, queries)
     assert all(isinstance(res[q], UpstreamSnapshot) for q in queries)
-    # Given up after a few failed requests, not bisected down to every single repository.
+    # Given up after one round of failed requests and a probe, then REST for everyone.
     graphql = _graphql(forge)
-    assert len(graphql) == 4 * FAST.max_attempts  # a batch, its halves, one probe
-    assert not any(len(r) == 1 for r in graphql)
+    assert len(graphql) == (1 + 7 + 1) * FAST.max_attempts  # the batch, each repo, one probe

@@ -6,12 +6,13 @@ HTTP 200 and are sorted out per alias. The query text depends only on the batch'
 go in variables), so GitHub sees the same few documents every run.
 
 One bad repository must not sink its batch. A batch whose request fails (after the HTTP layer's
-own retries) is split in two and each half asked again, down to single repositories, so a
+own retries) is split in two and each half asked again (one of up to 8 repositories: into
+single repositories at once), down to single repositories, so a
 repository that is down, or whose answers break the connection, ends with its own error and
 every other one with its snapshot. A rate limit announced in the answer's body is waited out
 when its reset is near (the HTTP layer's bound), then the batch is asked again; a longer one
 is the token's and fails the batch's queries with it, not split (every half would be refused
-too). When a batch and both its halves fail and nothing has succeeded, one query naming no
+too). When a batch and all its parts fail and nothing has succeeded, one query naming no
 repository tells a GraphQL outage from bad repositories: when it fails too, the rest goes to
 REST (`all` returns those queries).
 """
@@ -31,6 +32,9 @@ from updater.upstream.github_query import MAX_BATCH, NODE_BUDGET, GitHubApi, Git
 from updater.upstream.http import HttpClient, HttpResponse
 from updater.upstream.model import BranchHead, UpstreamRelease, UpstreamSnapshot
 
+# A failed batch this small is split into single repositories at once (each failed request
+# costs the HTTP layer's retries: fewer rounds of them), a larger one in halves.
+SINGLES = 8
 # A batch is asked again at most this many times after a rate limit it waited out.
 RATE_LIMIT_RETRIES = 2
 
@@ -97,12 +101,15 @@ class GitHubGraphQL:
             results[batch[0]] = UpstreamError(f"{batch[0].source.id}: {failure}")
             return
         _log().info("github.graphql_split", repos=len(batch), reason=str(failure))
-        half = (len(batch) + 1) // 2
-        halves = [batch[:half], batch[half:]]
-        failures = await asyncio.gather(*(self._try(h, results, state) for h in halves))
-        failed = [(h, f) for h, f in zip(halves, failures, strict=True) if f is not None]
-        if len(failed) == 2 and not state.succeeded and not await self._alive(state):
-            # A batch and both its halves failed, nothing succeeded and a query naming no
+        if len(batch) <= SINGLES:
+            parts = [[q] for q in batch]
+        else:
+            half = (len(batch) + 1) // 2
+            parts = [batch[:half], batch[half:]]
+        failures = await asyncio.gather(*(self._try(h, results, state) for h in parts))
+        failed = [(h, f) for h, f in zip(parts, failures, strict=True) if f is not None]
+        if len(failed) == len(parts) and not state.succeeded and not await self._alive(state):
+            # A batch and all its parts failed, nothing succeeded and a query naming no
             # repository fails too: GraphQL is down, not a repository.
             _log().info("github.graphql_fallback", repos=len(batch), reason=str(failure))
             state.fallback.extend(batch)

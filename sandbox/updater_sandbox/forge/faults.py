@@ -42,6 +42,7 @@ class _RepoFault:
     retry_after: int | None = None
     until: float | None = None  # in force before this time (None: no end)
     left: int | None = None  # uses left (None: no limit)
+    window: RateLimitWindow | None = None  # "exhausted": opened by the first request
 
 
 @dataclass
@@ -104,12 +105,14 @@ class Faults:
         self._repo(owner, repo, _RepoFault("status", status))
 
     def repo_rate_limited(self, owner: str, repo: str, reset_in: float) -> RateLimitWindow:
-        """Requests naming the repository find the primary limit spent until a reset
-        `reset_in` seconds away (REST: 403; GraphQL: 200 with a RATE_LIMITED error; both with
-        `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset`); after the reset they are answered."""
-        reset = math.ceil(time.time() + reset_in)
-        self._repo(owner, repo, _RepoFault("exhausted", 403, until=reset))
-        return RateLimitWindow(reset)
+        """From the first request naming the repository, requests naming it find the primary
+        limit spent until a reset `reset_in` seconds after that request (REST: 403; GraphQL:
+        200 with a RATE_LIMITED error; both with `X-RateLimit-Remaining: 0` and
+        `X-RateLimit-Reset`); after the reset they are answered. The window's `reset` is known
+        once the first request came."""
+        window = RateLimitWindow(reset_in)
+        self._repo(owner, repo, _RepoFault("exhausted", 403, window=window))
+        return window
 
     def repo_retry_after(self, owner: str, repo: str, seconds: int = 1, n: int = 1) -> None:
         """The next `n` requests naming the repository answer 429 with `Retry-After`."""
@@ -131,6 +134,8 @@ class Faults:
                 fault = self._repos.get(name)
                 if fault is None:
                     continue
+                if fault.window is not None and fault.until is None:
+                    fault.until = fault.window.open(now)
                 if (fault.until is not None and now >= fault.until) or fault.left == 0:
                     del self._repos[name]
                     continue
@@ -166,8 +171,16 @@ class Faults:
             self._repos.clear()
 
 
-@dataclass(frozen=True)
 class RateLimitWindow:
-    """When a per-repository rate limit resets (UNIX time, whole seconds as GitHub sends it)."""
+    """A per-repository rate limit: it resets `span` seconds after the first request naming the
+    repository (UNIX time, whole seconds as GitHub sends it); `reset` is None until then."""
 
-    reset: int
+    def __init__(self, span: float) -> None:
+        self.span = span
+        self.reset: int | None = None
+        self.first: float | None = None
+
+    def open(self, now: float) -> int:
+        self.first = now
+        self.reset = math.ceil(now + self.span)
+        return self.reset
