@@ -353,8 +353,8 @@ def _run_in_world(world: World, options: DemoOptions, progress: DemoProgress, ou
     from updater.pipeline.shard import Shard
     from updater.pipeline.step import EngineStep
     from updater.service.app import Service
-    from updater.service.lock import run_lock
     from updater.state.delivery import dashboard_number
+    from updater.state.runlock import run_lock
     from updater.state.store import StateStore
 
     state_db = options.root / "state.db"

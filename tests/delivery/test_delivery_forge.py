@@ -86,6 +86,16 @@ def test_default_pacing_keeps_writes_a_second_apart(world: World, tmp_path: Path
     # open, labels, reviewers, dashboard: each after a full second
     assert len(paced) == 4
     assert elapsed >= len(paced) - 1
+    # The push is a write too: every content-creating request, as the forge saw them arrive,
+    # comes at least a second after the one before.
+    writes = [
+        r for r in world.forge.requests
+        if r.path.endswith("/git-receive-pack")
+        or (r.path.startswith("/api/v3/") and r.method in ("POST", "PATCH", "PUT", "DELETE"))
+    ]  # fmt: skip
+    assert len(writes) == 5 and writes[0].path.endswith("/git-receive-pack")
+    gaps = [b.at - a.at for a, b in zip(writes, writes[1:], strict=False)]
+    assert min(gaps) >= 1.0, gaps
     assert remote_sha(world, "updater/legacy-feed-proxy") == result.commit
     check_requests_against_openapi(world)
 

@@ -172,6 +172,45 @@ def test_a_persons_commit_on_the_bot_branch_survives(world: World, tmp_path: Pat
     assert check_requests_against_openapi(world) > 0
 
 
+@pytest.mark.parametrize("status", [404, 502])
+def test_a_compare_endpoint_failing_never_makes_a_persons_branch_look_absent(
+    world: World, tmp_path: Path, status: int
+) -> None:
+    bot = Bot(world, tmp_path / "state.db")
+    _, first = bot.run("legacy-feed-proxy")
+    (opened,) = first.opened
+    branch = "updater/legacy-feed-proxy"
+    hers = person_pushes(world, tmp_path, branch)
+    # GitHub's compare endpoint answering 404 (as if the branch were gone) or 5xx.
+    world.forge.faults.fail_next(
+        1000, status=status, path_prefix=f"/api/v3/repos/{OWNER}/{REPO}/compare"
+    )
+    world.upstream("feedproxy").add_commit("more work")
+    sent = len(world.forge.requests)
+    results, report = bot.run("legacy-feed-proxy")
+    assert results[0].outcome is Outcome.UPDATED
+    assert report.updated == () and report.opened == ()
+    assert remote_sha(world, branch) == hers
+    assert not [r for r in world.forge.requests[sent:] if r.path.endswith("/git-receive-pack")]
+    assert any(PERSON_PUSHED_MARKER in c.body for c in comments(world, opened.pull or 0))
+
+
+def test_a_branch_git_cannot_read_is_not_pushed(world: World, tmp_path: Path) -> None:
+    bot = Bot(world, tmp_path / "state.db")
+    bot.run("legacy-feed-proxy")
+    branch = "updater/legacy-feed-proxy"
+    before = remote_sha(world, branch)
+    world.upstream("feedproxy").add_commit("more work")
+    # Every git request to the NUR's repository fails: the bot cannot prove the branch is its own.
+    world.forge.faults.fail_next(1000, status=500, path_prefix=f"/github.com/{OWNER}/{REPO}")
+    results, report = bot.run("legacy-feed-proxy", delivery_errors=True)
+    world.forge.faults.reset()
+    assert results[0].outcome is Outcome.UPDATED
+    assert report.updated == () and report.opened == ()
+    assert any("cannot tell whose commits" in (u.error or "") for u in report.units)
+    assert remote_sha(world, branch) == before
+
+
 def test_a_failed_newer_update_keeps_the_open_pr(world: World, tmp_path: Path) -> None:
     bot = Bot(world, tmp_path / "state.db")
     _, first = bot.run("legacy-feed-proxy")

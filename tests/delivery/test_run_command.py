@@ -3,8 +3,12 @@ run opens none, --dry-run writes nothing anywhere, and --shard splits the work w
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +92,62 @@ def test_shards_split_the_packages_without_overlap(world: World, tmp_path: Path)
     assert whole == parts[0] | parts[1] | parts[2] == everything
     bad = updater(world, tmp_path, "run", "--all", "--shard", "4/3")
     assert bad.returncode == 2 and "--shard" in bad.stderr
+
+
+def _start(w: World, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    config = tmp_path / "updater.toml"
+    return subprocess.Popen(
+        [sys.executable, "-m", "updater", "--repo", str(w.nur_path), "--config", str(config),
+         "--log-format", "json", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=w.process_env(),
+    )  # fmt: skip
+
+
+@pytest.mark.nix
+def test_two_runs_started_together_one_stops_saying_who_runs(world: World, tmp_path: Path) -> None:
+    updater(world, tmp_path, "--help")  # writes the config file
+    procs = [_start(world, tmp_path, "run", "--package", PACKAGE) for _ in range(2)]
+    outcomes = [(p.wait(600), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in outcomes)
+    assert codes == [0, 1], [err[-2000:] for _, _, err in outcomes]
+    (refused,) = [err for code, _, err in outcomes if code == 1]
+    assert re.search(
+        r"another run holds the file lock .*run\.lock \(pid \d+ on \S+ since ", refused
+    )
+    # The branch was written once: one push, one pull request.
+    pushes = [r for r in world.forge.requests if r.path.endswith("/git-receive-pack")]
+    assert len(pushes) == 1
+    assert len(pulls(world)) == 1
+
+
+def _bot_worktrees(w: World) -> list[Path]:
+    listing = subprocess.run(
+        ["git", "-C", str(w.nur_path), "worktree", "list", "--porcelain"],
+        capture_output=True, text=True, check=True, timeout=60, env=w.process_env(),
+    ).stdout  # fmt: skip
+    paths = [
+        Path(x.removeprefix("worktree ")) for x in listing.splitlines() if x.startswith("worktree ")
+    ]
+    return [p for p in paths if p.parent.name.startswith("updater-worktree-")]
+
+
+@pytest.mark.nix
+def test_a_run_killed_mid_unit_leaves_nothing_after_the_next_run(
+    world: World, tmp_path: Path
+) -> None:
+    updater(world, tmp_path, "--help")  # writes the config file
+    proc = _start(world, tmp_path, "run", "--all", "--no-pr")
+    deadline = time.monotonic() + 300
+    seen: list[Path] = []
+    while not seen and proc.poll() is None and time.monotonic() < deadline:
+        seen = _bot_worktrees(world)
+        time.sleep(0.05)
+    assert seen, "the run never opened a scratch worktree"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(60)
+    assert all(p.exists() for p in seen) and _bot_worktrees(world)
+
+    again = updater(world, tmp_path, "run", "--package", PACKAGE, "--no-pr")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _bot_worktrees(world) == []
+    assert not any(p.parent.exists() for p in seen)

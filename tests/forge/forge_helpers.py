@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from updater.config import PullRequestConfig
+from updater.delivery.ownership import branch_state
 from updater.forge.auth import StaticToken
 from updater.forge.client import ForgeClient, build_retry
+from updater.forge.models import BranchSituation
+from updater.forge.pulls import PullRequests
 from updater_sandbox.forge import LocalForge
 
 TOKEN = "ghp_" + "T" * 36
@@ -99,3 +102,11 @@ def make_client(
         retry=build_retry(backoff_factor=0.0, secondary_rate_wait=1.0, max_rate_limit_wait=5.0),
         timeout=10,
     )
+
+
+def situation(
+    pulls: PullRequests, world: World, name: str, declined: frozenset[str] = frozenset()
+) -> BranchSituation:
+    """The branch's situation as delivery reads it: ownership from git, the rest from the forge."""
+    state = branch_state(world.work, str(world.bare), pulls.branch(name), "main", [BOT_EMAIL])
+    return pulls.situation(name, declined, ownership=state.ownership)

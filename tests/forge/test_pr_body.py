@@ -133,6 +133,13 @@ def test_code_spans_survive_backticks_and_pipes() -> None:
 
 def test_title() -> None:
     assert pull_title(update()) == "atproto-pds: 0.4.1 -> 0.5.0"
+    # Two packages sharing a source (a unit named after the source group): both are named.
+    shared = update(name="harbor", packages=("harbor-ingest", "harbor-fanout"))
+    assert pull_title(shared) == "harbor-ingest, harbor-fanout: 0.4.1 -> 0.5.0"
+    many = update(name="kit", packages=("a", "b", "c", "d", "e"))
+    assert pull_title(many) == "a, b, c and 2 more: 0.4.1 -> 0.5.0"
+    packageless = update(name="relay", packages=(), upstream="harbor-labs/relay")
+    assert pull_title(packageless) == "harbor-labs/relay: 0.4.1 -> 0.5.0"
     hostile = pull_title(update(new_version="1.0 @admin #1\nnext line" + "x" * 500))
     assert "\n" not in hostile and len(hostile) <= 200
     assert not LIVE_MENTION.search(hostile) and not LIVE_ISSUE.search(hostile)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forge_helpers import OWNER, REPO, World, make_client
+from forge_helpers import OWNER, REPO, World, make_client, situation
 
 from updater.forge.lifecycle import decide
 from updater.forge.models import ForgeOutcome, ProposedUpdate
@@ -32,10 +32,8 @@ def run(
     pulls: PullRequests, world: World, new: str, name: str = "foo"
 ) -> tuple[ForgeOutcome, Pusher]:
     pusher = Pusher(world, new)
-    situation = pulls.situation(name)
-    outcome = pulls.carry_out(
-        situation, decide(situation, proposal(new, name)), proposal(new, name), pusher
-    )
+    seen = situation(pulls, world, name)
+    outcome = pulls.carry_out(seen, decide(seen, proposal(new, name)), proposal(new, name), pusher)
     return outcome, pusher
 
 

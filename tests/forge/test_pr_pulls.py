@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from forge_helpers import OWNER, REPO, World, make_client
+from forge_helpers import situation as situation_of
 
 from updater.forge.lifecycle import decide
 from updater.forge.models import BranchOwnership, PinChange, ProposedUpdate, PullState
@@ -50,12 +51,12 @@ def test_situation_drives_the_lifecycle(world: World) -> None:
     client = make_client(world)
     pulls = PullRequests(client)
     branch = pulls.branch("foo")
-    assert pulls.situation("foo").ownership is BranchOwnership.ABSENT
-    assert [a.kind for a in decide(pulls.situation("foo"), proposal())] == ["open"]
+    assert situation_of(pulls, world, "foo").ownership is BranchOwnership.ABSENT
+    assert [a.kind for a in decide(situation_of(pulls, world, "foo"), proposal())] == ["open"]
 
     world.commit_on(branch, "foo.txt", "1.1")
     number = pulls.open(proposal())
-    situation = pulls.situation("foo")
+    situation = situation_of(pulls, world, "foo")
     assert situation.ownership is BranchOwnership.BOT_ONLY
     assert [a.kind for a in decide(situation, proposal("1.1"))] == ["skip"]
 
@@ -71,15 +72,15 @@ def test_situation_drives_the_lifecycle(world: World) -> None:
 
     # A person pushes: comment once, then stay silent.
     world.commit_on(branch, "fix.txt", "by hand", email="alice@example.org")
-    situation = pulls.situation("foo")
+    situation = situation_of(pulls, world, "foo")
     assert (
         situation.ownership is BranchOwnership.PERSON_PUSHED and not situation.person_comment_posted
     )
     first = decide(situation, proposal("1.3"))
     assert [a.kind for a in first] == ["comment", "skip"]
     pulls.comment(number or 0, first[0].comment or "")
-    assert pulls.situation("foo").person_comment_posted
-    assert [a.kind for a in decide(pulls.situation("foo"), proposal("1.3"))] == ["skip"]
+    assert situation_of(pulls, world, "foo").person_comment_posted
+    assert [a.kind for a in decide(situation_of(pulls, world, "foo"), proposal("1.3"))] == ["skip"]
 
 
 def test_closed_pr_declines_its_version(world: World) -> None:
@@ -89,7 +90,7 @@ def test_closed_pr_declines_its_version(world: World) -> None:
     number = pulls.open(proposal())
     assert number is not None
     world.forge.close_pull(OWNER, REPO, number)
-    situation = pulls.situation("foo")
+    situation = situation_of(pulls, world, "foo")
     assert situation.pulls[0].state is PullState.CLOSED_UNMERGED
     assert [a.kind for a in decide(situation, proposal("1.1"))] == ["skip"]
     assert [a.kind for a in decide(situation, proposal("1.2"))] == ["open"]
@@ -102,7 +103,7 @@ def test_merged_pr_branch_is_deleted_only_while_unchanged(world: World) -> None:
     number = pulls.open(proposal())
     assert number is not None
     world.forge.merge_pull(OWNER, REPO, number)
-    situation = pulls.situation("foo")
+    situation = situation_of(pulls, world, "foo")
     (merged,) = situation.pulls
     assert merged.state is PullState.MERGED
     assert [a.kind for a in decide(situation, proposal("1.2"))] == ["delete-branch", "open"]
@@ -110,4 +111,4 @@ def test_merged_pr_branch_is_deleted_only_while_unchanged(world: World) -> None:
     assert pulls.branch_sha("updater/foo") == head
     assert pulls.delete_branch("updater/foo", expected_sha=merged.head_sha) is True
     assert pulls.branch_sha("updater/foo") is None
-    assert pulls.situation("foo").ownership is BranchOwnership.ABSENT
+    assert situation_of(pulls, world, "foo").ownership is BranchOwnership.ABSENT

@@ -3,7 +3,7 @@ no duplicate PR, no re-proposed declined version."""
 
 from __future__ import annotations
 
-from forge_helpers import OWNER, REPO, World, make_client
+from forge_helpers import OWNER, REPO, World, make_client, situation
 
 from updater.forge.lifecycle import decide, recover_state
 from updater.forge.models import ProposedUpdate
@@ -39,11 +39,15 @@ def test_state_rebuilt_from_the_forge_alone(world: World) -> None:
 
     world.forge.clear_requests()
     kinds = {
-        name: [a.kind for a in decide(fresh.situation(name), proposal(name, "2.0"))]
+        name: [a.kind for a in decide(situation(fresh, world, name), proposal(name, "2.0"))]
         for name in recovered
     }
     assert kinds == {"foo": ["skip"], "bar": ["skip"], "baz": ["delete-branch", "skip"]}
     assert all(r.method == "GET" for r in world.forge.requests)
     # A newer release still moves forward.
-    assert [a.kind for a in decide(fresh.situation("bar"), proposal("bar", "2.1"))] == ["open"]
-    assert [a.kind for a in decide(fresh.situation("foo"), proposal("foo", "2.1"))] == ["update"]
+    assert [a.kind for a in decide(situation(fresh, world, "bar"), proposal("bar", "2.1"))] == [
+        "open"
+    ]
+    assert [a.kind for a in decide(situation(fresh, world, "foo"), proposal("foo", "2.1"))] == [
+        "update"
+    ]

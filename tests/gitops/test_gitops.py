@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 import structlog
 
+from updater.delivery.ownership import branch_state
 from updater.errors import GitError
+from updater.forge.models import BranchOwnership
 from updater.gitops.commit import Identity, changed_files, commit
 from updater.gitops.push import (
     Credentials,
@@ -245,6 +247,34 @@ def test_push_lease_and_remote_commits(user_repo: Path, bare_remote: Path, tmp_p
     assert remote_head is not None and remote_head != first
     push_branch(user_repo, url, "updater/a", second, force_with_lease=remote_head)
     assert remote_branch_sha(user_repo, url, "updater/a") == second
+
+
+def test_whose_branch_is_decided_from_git_and_fails_closed(
+    user_repo: Path, bare_remote: Path, tmp_path: Path
+) -> None:
+    url = str(bare_remote)
+    push_branch(user_repo, url, "main", git(user_repo, "rev-parse", "main"))
+    bots = [BOT.email]
+    absent = branch_state(user_repo, url, "updater/a", "main", bots)
+    assert absent.ownership is BranchOwnership.ABSENT and absent.sha is None
+    first = _bot_commit(user_repo, "updater/a", "one\n")
+    push_branch(user_repo, url, "updater/a", first)
+    mine = branch_state(user_repo, url, "updater/a", "main", bots)
+    assert mine.ownership is BranchOwnership.BOT_ONLY and mine.sha == first
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--branch", "updater/a", url, str(clone))
+    (clone / "pkgs" / "b.nix").write_text("by hand\n")
+    git(clone, "commit", "-q", "-am", "fix by hand", who="Bob")
+    git(clone, "push", "-q", "origin", "updater/a")
+    hers = branch_state(user_repo, url, "updater/a", "main", bots)
+    assert hers.ownership is BranchOwnership.PERSON_PUSHED
+    assert hers.sha == git(clone, "rev-parse", "HEAD")
+    assert "refs/updater" not in git(user_repo, "for-each-ref")
+
+    # A remote git cannot read is not an absent branch: the caller gets an error, not a push.
+    with pytest.raises(GitError, match="fetching updater/a"):
+        branch_state(user_repo, str(tmp_path / "nowhere.git"), "updater/a", "main", bots)
 
 
 class _AuthRecorder(http.server.BaseHTTPRequestHandler):

@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from conftest import Upstream
+from conftest import TOKEN, Upstream
 
 from updater_sandbox.forge import LocalForge
 
@@ -99,4 +99,60 @@ def test_reset_disarms_everything(api: httpx.Client, forge: LocalForge, gh_repo:
     assert forge.faults.pending() == 15
     forge.faults.reset()
     assert forge.faults.pending() == 0
+    assert api.get(R).status_code == 200
+
+
+# per repository --------------------------------------------------------------------------------
+_ONE = "query($o: String!, $n: String!) { r: repository(owner: $o, name: $n) { name } }"
+_TWO = (
+    'query { a: repository(owner: "alice", name: "proj") { name } '
+    'b: repository(name: "other", owner: "bob") { name } }'
+)
+
+
+def _graphql(api: httpx.Client, forge: LocalForge, query: str, **variables: str) -> httpx.Response:
+    return api.post(forge.graphql_url, json={"query": query, "variables": variables})
+
+
+def test_repo_down_answers_every_request_naming_it(
+    api: httpx.Client, forge: LocalForge, gh_repo: Repo
+) -> None:
+    forge.faults.repo_down("alice", "proj", status=503)
+    assert api.get(R).status_code == 503
+    assert _graphql(api, forge, _ONE, o="alice", n="proj").status_code == 503
+    assert _graphql(api, forge, _TWO).status_code == 503  # literals, either argument order
+    assert _graphql(api, forge, _ONE, o="alice", n="else").status_code == 200
+    assert api.get("/repos/alice/else").status_code == 404  # another repository is answered
+    assert forge.requests[-2].repos == frozenset({"alice/else"})
+    forge.faults.clear_repo("alice", "proj")
+    assert api.get(R).status_code == 200
+
+
+def test_repo_rate_limited_until_its_reset(
+    api: httpx.Client, forge: LocalForge, gh_repo: Repo
+) -> None:
+    window = forge.faults.repo_rate_limited("alice", "proj", reset_in=1)
+    assert window.reset is None  # opened by the first request naming the repository
+    rest = api.get(R)
+    assert window.reset is not None
+    assert rest.status_code == 403
+    assert rest.headers["X-RateLimit-Remaining"] == "0"
+    assert rest.headers["X-RateLimit-Reset"] == str(window.reset)
+    graphql = _graphql(api, forge, _ONE, o="alice", n="proj")
+    assert graphql.status_code == 200 and graphql.json()["errors"][0]["type"] == "RATE_LIMITED"
+    assert graphql.headers["X-RateLimit-Reset"] == str(window.reset)
+    time.sleep(max(0.0, (window.reset or 0) - time.time()) + 0.05)
+    assert api.get(R).status_code == 200
+
+
+def test_repo_retry_after_and_drop_for_n_requests(
+    api: httpx.Client, forge: LocalForge, gh_repo: Repo
+) -> None:
+    forge.faults.repo_retry_after("alice", "proj", seconds=3, n=1)
+    limited = api.get(R)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "3"
+    assert api.get(R).status_code == 200
+    forge.faults.repo_drop("alice", "proj", n=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(f"{forge.api_url}{R}", headers={"Authorization": f"token {TOKEN}"})
     assert api.get(R).status_code == 200

@@ -22,8 +22,8 @@ from updater.pipeline.shard import Shard
 from updater.pipeline.step import EngineStep
 from updater.service.app import Service
 from updater.service.cycle import CycleReport, CycleRequest, PipelineCycle
-from updater.service.lock import FileRunLock
 from updater.state.delivery import dashboard_number
+from updater.state.runlock import FileRunLock
 from updater.state.store import StateStore
 from updater_sandbox.world import World
 

@@ -17,7 +17,7 @@ from service_support import RUN_TOKEN, http, wait_for
 from updater.pipeline.scope import CancelToken
 from updater.service.app import Service
 from updater.service.cycle import CycleReport, CycleRequest
-from updater.service.lock import FileRunLock
+from updater.state.runlock import FileRunLock
 from updater.state.status import PackageState, save_package_states
 from updater.state.store import CheckRecord, StateStore
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from service_support import git
 
-from updater.service.lock import FileRunLock, lock_name, run_lock
+from updater.state.runlock import FileRunLock, lock_name, run_lock
 
 HOLDER = """
 import sys
 from pathlib import Path
-from updater.service.lock import FileRunLock
+from updater.state.runlock import FileRunLock
 lock = FileRunLock(Path(sys.argv[1]))
 assert lock.acquire(0)
 print("held", flush=True)

@@ -22,7 +22,7 @@ import pytest
 from service_support import free_port
 from sqlalchemy import inspect, text
 
-from updater.service.lock import AdvisoryRunLock, run_lock
+from updater.state.runlock import AdvisoryRunLock, run_lock
 from updater.state.status import (
     PackageState,
     finish_run,
@@ -103,7 +103,7 @@ def test_store_migrates_and_keeps_service_rows(postgres_url: str) -> None:
 
 HOLDER = """
 import sys
-from updater.service.lock import AdvisoryRunLock
+from updater.state.runlock import AdvisoryRunLock
 lock = AdvisoryRunLock(sys.argv[1], "run")
 assert lock.acquire(0)
 print("held", flush=True)

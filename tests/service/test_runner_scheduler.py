@@ -17,10 +17,10 @@ from updater.cron import cron_trigger
 from updater.errors import ConfigError
 from updater.pipeline.scope import CancelToken
 from updater.service.cycle import CycleReport, CycleRequest
-from updater.service.lock import FileRunLock
 from updater.service.metrics import ServiceMetrics
 from updater.service.scheduler import ServiceScheduler
 from updater.service.worker import Worker
+from updater.state.runlock import FileRunLock
 from updater.state.status import recent_runs, start_run
 from updater.state.store import StateStore
 

@@ -31,7 +31,7 @@ from service_support import (
     world_env,
 )
 
-from updater.service.lock import FileRunLock
+from updater.state.runlock import FileRunLock
 from updater.state.status import recent_runs
 from updater.state.store import StateStore
 from updater_sandbox.forge.local_forge import LocalForge

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from service_support import free_port, healthz, http, wait_for
 
-from updater.service.lock import FileRunLock
+from updater.state.runlock import FileRunLock
 from updater.state.status import recent_runs
 from updater.state.store import StateStore
 from updater_sandbox.world import World

@@ -6,7 +6,6 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from upstream_fixtures import BASE, TOKEN, Tag, build_repo
 
 from updater.errors import RateLimitedError, UpstreamError
@@ -117,12 +116,19 @@ def test_batches_split_and_one_missing_repo_does_not_hide_others(forge: LocalFor
     assert all(not isinstance(res[q], UpstreamError) for q in queries[:4])
 
 
-def test_graphql_rate_limited_with_http_200_raises_with_retry_time(forge: LocalForge) -> None:
+def test_graphql_rate_limited_with_http_200_fails_each_query_with_retry_time(
+    forge: LocalForge,
+) -> None:
     _repo(forge, "one")
     forge.rate_limit.exhaust("graphql", reset_in=600)
-    with pytest.raises(RateLimitedError) as err:
-        _fetch(forge, [GitHubQuery(SourceSpec.github("acme", "one"))])
-    assert err.value.retry_at is not None and err.value.retry_at > BASE.timestamp()
+    q = GitHubQuery(SourceSpec.github("acme", "one"))
+    forge.clear_requests()
+    res = _fetch(forge, [q])
+    err = res[q]
+    assert isinstance(err, RateLimitedError)
+    assert err.retry_at is not None and err.retry_at > BASE.timestamp()
+    # A limit beyond the bound is the token's: not split, not asked again, not sent to REST.
+    assert len([r for r in forge.requests if r.path.startswith("/api/")]) == 1
 
 
 def test_rest_with_etags_costs_nothing_when_unchanged(forge: LocalForge, tmp_path: Path) -> None:

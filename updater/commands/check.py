@@ -135,6 +135,7 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
     from updater.engine.tracking import failed, tracked_units
     from updater.nixfile.repository import scan_repository
     from updater.pipeline.configured import check_configured_packages
+    from updater.pipeline.report import refusals
 
     scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
     check_configured_packages(scan, ctx.config, ctx.config_path)
@@ -165,5 +166,8 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
     for cause in round_.causes:
         hit = sum(1 for r in data if cause.concerns(r["error"]))
         click.echo(f"updater: error: {cause.line()} ({hit} not checked)", err=True)
-    if failed(round_.results):
+    refused = refusals(round_.results)
+    for r in refused:
+        console.print(r.line(), markup=False, highlight=False, soft_wrap=True)
+    if failed(round_.results) or refused:
         raise click.exceptions.Exit(1)

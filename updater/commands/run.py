@@ -5,7 +5,7 @@ and committed on branch `updater/<package or group>`; then, when pull requests a
 the repository on the forge is known, delivery pushes the branch and opens or updates its PR
 (versions of PRs closed unmerged are never proposed again). `--dry-run` prints the diff and
 what it would do on the forge, and writes nothing anywhere. Exit 1 if any unit failed (or could
-not be delivered), 2 for usage errors.
+not be delivered) or an upstream's tag was refused (each is named), 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ def command(
     from updater.pipeline.run import PipelineRequest, run_pipeline
     from updater.pipeline.shard import Shard
     from updater.pipeline.step import EngineStep
+    from updater.state.runlock import held_run_lock
 
     if bool(packages) == all_:
         raise UsageError("name packages with --package NAME, or use --all")
@@ -162,7 +163,13 @@ def command(
         complete=all_ and request.shard.is_whole,
         console=err,
     )
-    report = run_pipeline(ctx, request, step)
+    if dry_run:
+        report = run_pipeline(ctx, request, step)  # writes nothing: no lock to take
+    else:
+        # One run at a time: a second `run` (or a `serve`/`demo` cycle) stops saying who runs.
+        label = None if request.shard.is_whole else request.shard.label
+        with held_run_lock(ctx.state_url, ctx.repo, label):
+            report = run_pipeline(ctx, request, step)
     if not no_pr and not dry_run and ctx.endpoints.repository is None:
         # Once the run got this far (the configuration and names were fine), in one line.
         click.echo(NO_FORGE, err=True)
@@ -172,8 +179,12 @@ def command(
     if report.causes:
         _stopped(report, output_format)
     _print(report.results, report.delivery, output_format=output_format, dry_run=dry_run, err=err)
+    # Every refused tag is named (stderr: a dry run's stdout stays a diff) and fails the run.
+    refused = report.refused
+    for r in refused:
+        err.print(r.line(), markup=False, highlight=False, soft_wrap=True)
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
-    if failed or (report.delivery is not None and report.delivery.errors):
+    if failed or refused or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
 
 

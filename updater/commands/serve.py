@@ -46,7 +46,7 @@ def command(ctx: AppContext, shard_text: str, once: bool, listen: str | None) ->
     from updater.pipeline.step import EngineStep
     from updater.service.app import Service
     from updater.service.cycle import PipelineCycle
-    from updater.service.lock import run_lock
+    from updater.state.runlock import run_lock
     from updater.state.store import StateStore
 
     shard = Shard.parse(shard_text)

@@ -31,18 +31,19 @@ from types import TracebackType
 
 from updater.context import AppContext
 from updater.cron import next_run_of
+from updater.delivery.ownership import branch_state
 from updater.delivery.proposal import name_of, proposal_of
 from updater.delivery.report import DeliveryReport, UnitDelivery, dashboard_data
 from updater.delivery.sync import SyncReport, ignoring_declined, sync
 from updater.engine.result import Outcome, UpdateResult
-from updater.errors import ConfigError, RateLimitedError, UpdaterError
+from updater.errors import ConfigError, GitError, RateLimitedError, UpdaterError
 from updater.forge.auth import TokenProvider, token_provider
 from updater.forge.client import ForgeClient
 from updater.forge.dashboard import Dashboard
 from updater.forge.lifecycle import decide
 from updater.forge.models import ForgeOutcome
 from updater.forge.pulls import PullRequests
-from updater.gitops.push import Credentials, push_branch, remote_branch_sha
+from updater.gitops.push import Credentials, push_branch
 from updater.logs import get_logger
 from updater.state.delivery import (
     PullRecord,
@@ -232,12 +233,26 @@ class Delivery:
         update = proposal_of(result, name, self.ctx.config)
         branch = self.pulls.branch(name)
         url = push_url_of(self.ctx)
-        # The lease: the sha seen before deciding; a push after someone moved the branch fails.
-        lease = remote_branch_sha(self.ctx.repo, url, branch, self._credentials())
+        # Whose commits are on the branch, from git (never the compare endpoint); the lease is
+        # the sha those commits were read at, so a push after someone moved the branch fails.
+        try:
+            state = branch_state(
+                self.ctx.repo,
+                url,
+                branch,
+                self.pulls.default_branch(),
+                [self.client.settings.author_email],
+                self._credentials(),
+            )
+        except GitError as exc:
+            raise GitError(
+                f"{branch}: cannot tell whose commits are on it, not pushed: {exc}"
+            ) from None
+        lease = state.sha
         declined = self.declined_versions(result.unit, result.packages) | declined_for(
             self.store, name=name
         )
-        situation = self.pulls.situation(name, declined)
+        situation = self.pulls.situation(name, declined, ownership=state.ownership)
         actions = decide(situation, update)
 
         def push(to: str, force: bool) -> None:

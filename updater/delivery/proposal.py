@@ -36,6 +36,12 @@ def group_of(unit: str) -> str:
     return unit.split("#", 1)[0]
 
 
+def _upstream_name(unit: str) -> str:
+    """`owner/repo` of the unit's source group (`host/owner/repo`)."""
+    parts = group_of(unit).strip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 3 else group_of(unit)
+
+
 def name_of(result: UpdateResult, branch_prefix: str) -> str:
     """The PR's name: the tail of the engine's branch; for a dry run (no branch) the same name
     computed the way the engine names branches (engine/message.py)."""
@@ -130,6 +136,7 @@ def proposal_of(result: UpdateResult, name: str, config: Config) -> ProposedUpda
         old_version=result.old or "?",
         new_version=result.new or "?",
         packages=result.packages,
+        upstream=_upstream_name(result.unit),
         pins=tuple(
             PinChange(c.location.file, c.location.line, _attribute(c.attr, c.kind), c.old, c.new)
             for c in result.changes

@@ -37,6 +37,7 @@ from updater.upstream import assets
 from updater.upstream.http import HttpClient
 from updater.upstream.model import (
     COMMIT_RE,
+    RefusedTag,
     SourceKind,
     SourceSpec,
     UpstreamRelease,
@@ -93,6 +94,8 @@ class Checked:
     error: str | None = None
     # The upstream's release the decision picked (its notes and page), when it has one.
     release: UpstreamRelease | None = None
+    # Tags the upstream offered that were refused (hostile names), reported by run and check.
+    refused: tuple[RefusedTag, ...] = ()
 
     def records(self, now: datetime) -> list[CheckRecord]:
         t, d = self.tracked, self.decision
@@ -361,7 +364,7 @@ def _checked(
     decision, release = decide(t, result, now)
     latest = decision.newest or decision.latest or t.current
     learnt.answered[req.source.id] = SourceAnswered(req.source.id, latest)
-    return Checked(t, decision, release=release)
+    return Checked(t, decision, release=release, refused=result.refused)
 
 
 def decide(

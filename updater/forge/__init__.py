@@ -4,7 +4,7 @@ The engine's entry points:
     tokens = token_provider(config, secrets, endpoints)          # auth.py
     client = ForgeClient.from_config(config, endpoints, tokens, dry_run=...)   # client.py
     pulls = PullRequests(client); pulls.seed_budget()            # pulls.py
-    situation = pulls.situation(name, declined_from_store)
+    situation = pulls.situation(name, declined, ownership=branch_state(...).ownership)  # from git
     outcome = pulls.carry_out(situation, decide(situation, update), update, push)  # lifecycle.py
     Dashboard(client).publish(DashboardData(...))                # dashboard.py
     recover_state(pulls.bot_pulls(), prefix)                     # state from GitHub alone

@@ -178,9 +178,24 @@ def code(text: str, limit: int = 200) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+# Packages named in a title before the rest is counted.
+TITLE_PACKAGES = 3
+
+
+def title_subject(update: ProposedUpdate) -> str:
+    """What a maintainer recognises: the packages (`a, b, c and 2 more`), else the upstream,
+    else the unit's name."""
+    packages = list(dict.fromkeys(update.packages))
+    if packages:
+        shown = ", ".join(packages[:TITLE_PACKAGES])
+        rest = len(packages) - TITLE_PACKAGES
+        return f"{shown} and {rest} more" if rest > 0 else shown
+    return update.upstream or update.name
+
+
 def pull_title(update: ProposedUpdate) -> str:
-    """`name: old -> new`, one line of plain text with references broken."""
-    raw = f"{update.name}: {update.old_version} -> {update.new_version}"
+    """`a, b: old -> new`, one line of plain text with references broken."""
+    raw = f"{title_subject(update)}: {update.old_version} -> {update.new_version}"
     text = _CONTROL.sub("", " ".join(raw.split()))
     text = _neutralise_refs(text)
     return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1] + "…"

@@ -68,6 +68,8 @@ class ProposedUpdate:
     release_notes: str | None = None
     verification: tuple[VerificationStep, ...] = ()
     unrefreshed: tuple[UnrefreshedHash, ...] = ()
+    # The upstream (`owner/repo`), named in the title when the update has no package.
+    upstream: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,12 @@ from github.GithubException import UnknownObjectException
 from updater.errors import ForgeError
 from updater.forge.body import pull_body, pull_title
 from updater.forge.client import HOUR, ForgeClient
-from updater.forge.lifecycle import PERSON_PUSHED_MARKER, branch_name, ownership
+from updater.forge.lifecycle import PERSON_PUSHED_MARKER, branch_name
 from updater.forge.metadata import parse_metadata
 from updater.forge.models import (
     ActionKind,
     BranchOwnership,
     BranchSituation,
-    CommitIdentity,
     ForgeAction,
     ForgeOutcome,
     ProposedUpdate,
@@ -134,36 +133,6 @@ class PullRequests:
         opened = [p.created_at.timestamp() for p in recent if p.created_at is not None]
         self.client.budget.seed(open_count, opened)
 
-    def branch_commits(self, base: str, branch: str) -> tuple[CommitIdentity, ...] | None:
-        """The commits on `branch` that are not on `base`, or None when the branch does not exist."""
-        repo = self.client.repo
-
-        def fetch() -> tuple[CommitIdentity, ...] | None:
-            try:
-                comparison = repo.compare(base, branch)
-                commits = list(comparison.commits)
-            except UnknownObjectException:
-                return None
-            return tuple(
-                CommitIdentity(
-                    sha=str(c.sha),
-                    author_email=str(c.commit.author.email or ""),
-                    committer_email=str(c.commit.committer.email or ""),
-                )
-                for c in commits
-            )
-
-        return self.client.read(f"comparing {branch} with {base}", fetch)
-
-    def branch_ownership(self, base: str, branch: str) -> BranchOwnership:
-        commits = self.branch_commits(base, branch)
-        if commits is None:
-            return BranchOwnership.ABSENT
-        if not commits:
-            # The branch exists but adds nothing (e.g. merged by rebase): nothing of a person's to keep.
-            return BranchOwnership.BOT_ONLY
-        return ownership(commits, [self.settings.author_email])
-
     def has_comment(self, number: int, marker: str) -> bool:
         issue = self.client.repo.get_issue(number)
 
@@ -172,12 +141,19 @@ class PullRequests:
 
         return self.client.read(f"reading comments of #{number}", fetch)
 
-    def situation(self, name: str, declined: frozenset[str] = frozenset()) -> BranchSituation:
-        """Everything lifecycle.decide needs about the branch of `name`."""
+    def situation(
+        self,
+        name: str,
+        declined: frozenset[str] = frozenset(),
+        *,
+        ownership: BranchOwnership,
+    ) -> BranchSituation:
+        """Everything lifecycle.decide needs about the branch of `name`. Whose commits are on
+        the branch is the caller's, read from git (delivery/ownership.py): the forge's compare
+        endpoint answering 404 or 5xx must not make a person's branch look absent."""
         branch = self.branch(name)
         pulls = self.for_branch(branch)
-        base = self.default_branch()
-        owner = self.branch_ownership(base, branch)
+        owner = ownership
         open_pulls = [p for p in pulls if p.state is PullState.OPEN]
         commented = False
         if owner is BranchOwnership.PERSON_PUSHED and open_pulls:
@@ -390,4 +366,6 @@ class PullRequests:
         verb = "force-push" if force else "push"
         self.client.record("PUSH", f"refs/heads/{branch}", f"{verb} {branch}")
         if not self.client.dry_run:
-            push(branch, force)
+            # A push creates content too: paced with the API's writes (>= 1 s apart).
+            with self.client.pacer.slot():
+                push(branch, force)

@@ -9,7 +9,6 @@ Force-pushes happen only when asked, and only as `--force-with-lease=<branch>:<e
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from updater.errors import GitError
 from updater.gitops.command import git_out, run_git
+from updater.gitops.scratch import claimed_dir
 from updater.gitops.worktree import check_branch_name
 from updater.logs import redact_text
 
@@ -68,8 +68,8 @@ def _auth_env(credentials: Credentials | None) -> Iterator[dict[str, str]]:
     if credentials is None:
         yield {"GIT_ASKPASS": "/bin/false"}
         return
-    with tempfile.TemporaryDirectory(prefix="updater-askpass-") as tmp:
-        script = Path(tmp) / "askpass.sh"
+    with claimed_dir("updater-askpass-") as tmp:
+        script = tmp / "askpass.sh"
         script.write_text(_ASKPASS)
         script.chmod(0o700)
         yield {
@@ -185,3 +185,72 @@ def remote_branch_commits(
         if len(fields) == 6:
             commits.append(RemoteCommit(*fields))
     return commits
+
+
+@dataclass(frozen=True)
+class RemoteBranch:
+    """A remote branch as fetched: where it points and its commits not on the base branch."""
+
+    sha: str
+    commits: tuple[RemoteCommit, ...]
+
+
+def remote_branch(
+    repo: Path,
+    url: str,
+    branch: str,
+    base: str,
+    *,
+    credentials: Credentials | None = None,
+) -> RemoteBranch | None:
+    """Fetch remote `branch` and `base` together and read the branch's own commits from git.
+
+    None only when git itself says the branch does not exist on the remote; any other failure
+    raises GitError, so a caller deciding whether to force-push fails closed. The fetched sha is
+    the one to lease a force-push on: the commits read are the commits of that sha.
+    """
+    check_branch_name(repo, branch)
+    check_branch_name(repo, base)
+    scratch, scratch_base = f"{_SCRATCH_REF}{branch}", f"{_SCRATCH_REF}base/{base}"
+    with _auth_env(credentials) as env:
+        fetched = run_git(
+            [
+                *_auth_args(),
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--no-write-fetch-head",
+                _check_url(url),
+                f"+refs/heads/{branch}:{scratch}",
+                f"+refs/heads/{base}:{scratch_base}",
+            ],
+            repo,
+            env=env,
+            secrets=_secrets(credentials),
+            check=False,
+        )
+    try:
+        if fetched.returncode != 0:
+            stderr = fetched.stderr
+            missing = re.search(
+                rf"couldn't find remote ref refs/heads/{re.escape(branch)}\s*$", stderr, re.M
+            )
+            if missing:
+                # Absent: a push without force cannot overwrite anything there.
+                return None
+            last = redact_text(
+                stderr.strip().splitlines()[-1:][0] if stderr.strip() else "",
+                _secrets(credentials),
+            )
+            raise GitError(f"fetching {branch} from {redact_text(url)} failed: {last[:300]}")
+        sha = git_out(["rev-parse", "--verify", f"{scratch}^{{commit}}"], repo)
+        out = run_git(["log", f"--format={_LOG_FORMAT}", scratch, f"^{scratch_base}", "--"], repo)
+    finally:
+        for ref in (scratch, scratch_base):
+            run_git(["update-ref", "-d", ref], repo, check=False)
+    commits = []
+    for record in out.stdout.split("\x1e"):
+        fields = record.strip("\n").split("\x1f")
+        if len(fields) == 6:
+            commits.append(RemoteCommit(*fields))
+    return RemoteBranch(sha, tuple(commits))

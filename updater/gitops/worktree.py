@@ -5,14 +5,14 @@ temporary directory outside the repository. The user's checkout (current branch,
 working tree) is never touched, and no branch is created while the work runs: the local branch
 `updater/<name>` is created or moved only when the block ends without an exception
 (`ScratchWorktree.keep_as`). The worktree is removed on success and on failure (and pruned
-when removing it failed).
+when removing it failed); one left by a run killed earlier is removed by the next
+(gitops/scratch.py).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ import git
 
 from updater.errors import GitError
 from updater.gitops.command import git_out, run_git
+from updater.gitops.scratch import claimed_dir, sweep
 from updater.logs import get_logger
 
 _log = get_logger("updater.gitops.worktree")
@@ -125,28 +126,46 @@ def _inside(path: Path, parent: Path) -> bool:
     return True
 
 
+_swept: set[tuple[Path, Path | None]] = set()
+_sweep_lock = threading.Lock()
+
+
+def _sweep_once(top: Path, tmp_root: Path | None) -> None:
+    """What a run of the bot killed earlier left (its worktrees, their folders), once per
+    repository and process."""
+    with _sweep_lock:
+        if (top, tmp_root) in _swept:
+            return
+        _swept.add((top, tmp_root))
+        sweep(top, tmp_root)
+
+
 @contextmanager
 def scratch_worktree(
     repo: Path, base_ref: str, *, tmp_root: Path | None = None
 ) -> Iterator[ScratchWorktree]:
-    """A scratch worktree of `repo` at `base_ref`; removed on exit, branch kept only on success."""
+    """A scratch worktree of `repo` at `base_ref`; removed on exit, branch kept only on success.
+
+    Its folder is marked as the bot's and locked while in use (gitops/scratch.py), so a run
+    killed with SIGKILL leaves nothing the next run does not remove."""
     top = Path(open_repo(repo).working_tree_dir or repo)
     base = resolve_commit(top, base_ref)
-    tmp = Path(tempfile.mkdtemp(prefix="updater-worktree-", dir=tmp_root))
-    if _inside(tmp, top):
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise GitError(f"scratch directory {tmp} would be inside the repository {top}")
-    path = tmp / "worktree"
-    try:
-        run_git(["worktree", "add", "--detach", "--quiet", str(path), base], top)
-        _log.debug("scratch worktree", repo=str(top), path=str(path), base=base)
-        scratch = ScratchWorktree(top, path, base)
-        yield scratch
-        head = scratch.head()
-        for branch, expected_old in scratch._keep:
-            set_branch(top, branch, head, expected_old)
-    finally:
-        removed = run_git(["worktree", "remove", "--force", "--force", str(path)], top, check=False)
-        shutil.rmtree(tmp, ignore_errors=True)
-        if removed.returncode != 0:  # a successful remove leaves nothing to prune
-            run_git(["worktree", "prune"], top, check=False)
+    _sweep_once(top, tmp_root)
+    with claimed_dir("updater-worktree-", tmp_root) as tmp:
+        if _inside(tmp, top):
+            raise GitError(f"scratch directory {tmp} would be inside the repository {top}")
+        path = tmp / "worktree"
+        try:
+            run_git(["worktree", "add", "--detach", "--quiet", str(path), base], top)
+            _log.debug("scratch worktree", repo=str(top), path=str(path), base=base)
+            scratch = ScratchWorktree(top, path, base)
+            yield scratch
+            head = scratch.head()
+            for branch, expected_old in scratch._keep:
+                set_branch(top, branch, head, expected_old)
+        finally:
+            removed = run_git(
+                ["worktree", "remove", "--force", "--force", str(path)], top, check=False
+            )
+            if removed.returncode != 0:  # a successful remove leaves nothing to prune
+                run_git(["worktree", "prune"], top, check=False)

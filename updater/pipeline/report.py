@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,3 +54,45 @@ class PipelineReport:
     message: str = ""
     # Shared causes of the environment that stopped units (each said once; `message` has them).
     causes: tuple[Cause, ...] = ()
+
+    @property
+    def refused(self) -> tuple[Refusal, ...]:
+        return refusals(self.checked)
+
+
+# A refused tag is shown escaped and cut to this many characters (its length is said).
+SHOWN_TAG = 80
+
+
+def escaped(text: str, limit: int = SHOWN_TAG) -> str:
+    """`text` safe for a terminal: control, bidirectional and every non-ASCII character as an
+    escape (`\\n`, `\\u202e`, `\\uff11`), backslashes doubled, cut past `limit`."""
+    shown = text.encode("unicode_escape").decode("ascii")
+    if len(shown) > limit:
+        shown = f"{shown[:limit]}... ({len(text)} characters)"
+    return shown
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One refused tag of one unit's upstream: who follows it, where from, what, which rule."""
+
+    packages: tuple[str, ...]
+    upstream: str
+    tag: str  # as the upstream sent it: hostile, show `escaped(tag)`
+    rule: str
+
+    def line(self) -> str:
+        names = ", ".join(self.packages)
+        return f"{names}: {self.upstream}: refused tag '{escaped(self.tag)}': {self.rule}"
+
+
+def refusals(checked: Sequence[Checked]) -> tuple[Refusal, ...]:
+    """Every refused tag of every checked unit, in check order."""
+    out: list[Refusal] = []
+    for c in checked:
+        t = c.tracked
+        upstream = t.source.id if t.source else t.group
+        for r in c.refused:
+            out.append(Refusal(t.packages or (t.group,), upstream, r.tag, r.rule))
+    return tuple(out)

@@ -20,11 +20,11 @@ from updater.errors import ConfigError
 from updater.logs import get_logger
 from updater.service.cycle import Cycle, CycleRequest
 from updater.service.http import ServiceHttpServer
-from updater.service.lock import RunLock
 from updater.service.metrics import ServiceMetrics
 from updater.service.page import duration_text, render_page
 from updater.service.scheduler import ServiceScheduler
 from updater.service.worker import RunResult, Submitted, Worker
+from updater.state.runlock import RunLock
 from updater.state.status import package_rows, recent_runs
 from updater.state.store import StateStore
 

@@ -16,8 +16,8 @@ from typing import Literal
 from updater.logs import get_logger
 from updater.pipeline.scope import CancelToken
 from updater.service.cycle import Cycle, CycleReport, CycleRequest
-from updater.service.lock import RunLock
 from updater.service.metrics import ServiceMetrics
+from updater.state.runlock import RunLock
 from updater.state.status import RunStatus, abandon_running, finish_run, start_run
 from updater.state.store import StateStore
 

@@ -114,7 +114,13 @@ def parse_ls_remote(source: SourceSpec, text: str) -> UpstreamSnapshot:
         head = BranchHead(default, heads[default])
     elif head_commit is not None:
         head = BranchHead("HEAD", head_commit)
-    return UpstreamSnapshot(source=source, tags=releases, head=head, heads=branch_heads)
+    return UpstreamSnapshot(
+        source=source,
+        tags=releases,
+        head=head,
+        heads=branch_heads,
+        refused=parse.refused_tags(tags),
+    )
 
 
 class GitSource:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from updater.errors import RateLimitedError, UpstreamError
+from updater.errors import UpstreamError
 from updater.logs import get_logger
 from updater.state.store import StateStore
 from updater.upstream import github_events
@@ -88,8 +88,7 @@ class GitHubSource:
     async def _rest_all(self, rest: list[GitHubQuery], results: Result) -> None:
         answers = await asyncio.gather(*(self.rest.one(q) for q in rest), return_exceptions=True)
         for q, a in zip(rest, answers, strict=True):
-            if isinstance(a, RateLimitedError):
-                raise a
+            # A rate limit too (RateLimitedError is one): each query keeps its own cause.
             if isinstance(a, UpstreamError):
                 results[q] = a
             elif isinstance(a, BaseException):

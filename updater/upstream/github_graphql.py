@@ -4,12 +4,23 @@ Up to 100 aliased `repository` fields per query, fewer when the estimated node c
 it, a batch halved again when GitHub answers that it is too big. GraphQL errors come back with
 HTTP 200 and are sorted out per alias. The query text depends only on the batch's shape (names
 go in variables), so GitHub sees the same few documents every run.
+
+One bad repository must not sink its batch. A batch whose request fails (after the HTTP layer's
+own retries) is split in two and each half asked again (one of up to 8 repositories: into
+single repositories at once), down to single repositories, so a
+repository that is down, or whose answers break the connection, ends with its own error and
+every other one with its snapshot. A rate limit announced in the answer's body is waited out
+when its reset is near (the HTTP layer's bound), then the batch is asked again; a longer one
+is the token's and fails the batch's queries with it, not split (every half would be refused
+too). When a batch and all its parts fail and nothing has succeeded, one query naming no
+repository tells a GraphQL outage from bad repositories: when it fails too, the rest goes to
+REST (`all` returns those queries).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,11 +39,25 @@ from updater.upstream.model import BranchHead, UpstreamRelease, UpstreamSnapshot
 
 # Causes the HTTP layer's circuit reports for a whole host (the run says them once).
 _SHARED = (HostUnreachableError, TokenRejectedError)
+# A failed batch this small is split into single repositories at once (each failed request
+# costs the HTTP layer's retries: fewer rounds of them), a larger one in halves.
+SINGLES = 8
+# A batch is asked again at most this many times after a rate limit it waited out.
+RATE_LIMIT_RETRIES = 2
 
 
 def _log() -> Any:
     # Looked up per call: a logger bound at import time would miss configure_logging().
     return get_logger("upstream.github")
+
+
+@dataclass
+class _Round:
+    """What one `all` has seen so far, shared by its batches and their halves."""
+
+    succeeded: bool = False
+    fallback: list[GitHubQuery] = field(default_factory=list)
+    alive: bool | None = None  # GraphQL answers at all; None: not asked yet
 
 
 class GitHubGraphQL:
@@ -46,30 +71,94 @@ class GitHubGraphQL:
         return [queries[i : i + size] for i in range(0, len(queries), size)]
 
     async def all(self, queries: list[GitHubQuery], results: Result) -> list[GitHubQuery]:
-        """Run the batches concurrently; returns the queries that must go to REST instead."""
-        fallback: list[GitHubQuery] = []
-        outcomes = await asyncio.gather(
-            *(self.batch(b, results) for b in self.batches(queries)),
-            return_exceptions=True,
-        )
-        for batch, outcome in zip(self.batches(queries), outcomes, strict=True):
-            if isinstance(outcome, RateLimitedError):
-                raise outcome
-            if isinstance(outcome, UpstreamError):
-                # A host down or a token refused is said once by the run, not per batch.
-                log = _log().debug if isinstance(outcome, _SHARED) else _log().info
-                log("github.graphql_fallback", repos=len(batch), reason=str(outcome))
-                fallback.extend(batch)
-            elif isinstance(outcome, BaseException):
-                raise outcome
-        return fallback
+        """Answer every query in `results`; returns the queries that must go to REST instead
+        (GraphQL unavailable). Every other query has its snapshot or its own error."""
+        state = _Round()
+        await asyncio.gather(*(self._settle(b, results, state) for b in self.batches(queries)))
+        return state.fallback
+
+    async def _settle(self, batch: list[GitHubQuery], results: Result, state: _Round) -> None:
+        failure = await self._try(batch, results, state)
+        if failure is not None:
+            await self._split(batch, failure, results, state)
+
+    async def _try(
+        self, batch: list[GitHubQuery], results: Result, state: _Round
+    ) -> UpstreamError | None:
+        """Ask for `batch`; None when it is settled (answered, or refused by a long limit)."""
+        try:
+            await self.batch(batch, results)
+        except RateLimitedError as exc:
+            # Beyond the bound: the token's limit; every half would be refused the same way.
+            _log().info("github.graphql_rate_limited", repos=len(batch), reason=str(exc))
+            for q in batch:
+                results[q] = exc
+        except _SHARED as exc:
+            # A host down or a token refused answers no half either: the run says it once.
+            _log().debug("github.graphql_shared_cause", repos=len(batch), reason=str(exc))
+            for q in batch:
+                results[q] = exc
+        except UpstreamError as exc:
+            return exc
+        else:
+            state.succeeded = True
+        return None
+
+    async def _split(
+        self, batch: list[GitHubQuery], failure: UpstreamError, results: Result, state: _Round
+    ) -> None:
+        """`batch` failed: ask its halves, and split again those that fail too, until each bad
+        repository stands alone with its own error."""
+        if len(batch) == 1:
+            results[batch[0]] = UpstreamError(f"{batch[0].source.id}: {failure}")
+            return
+        _log().info("github.graphql_split", repos=len(batch), reason=str(failure))
+        if len(batch) <= SINGLES:
+            parts = [[q] for q in batch]
+        else:
+            half = (len(batch) + 1) // 2
+            parts = [batch[:half], batch[half:]]
+        failures = await asyncio.gather(*(self._try(h, results, state) for h in parts))
+        failed = [(h, f) for h, f in zip(parts, failures, strict=True) if f is not None]
+        if len(failed) == len(parts) and not state.succeeded and not await self._alive(state):
+            # A batch and all its parts failed, nothing succeeded and a query naming no
+            # repository fails too: GraphQL is down, not a repository.
+            _log().info("github.graphql_fallback", repos=len(batch), reason=str(failure))
+            state.fallback.extend(batch)
+            return
+        await asyncio.gather(*(self._split(h, f, results, state) for h, f in failed))
+
+    async def _alive(self, state: _Round) -> bool:
+        """Whether GraphQL answers a query that names no repository (asked once per round)."""
+        if state.alive is None:
+            try:
+                resp = await self.http.request(
+                    "POST", self.api.graphql_url, json_body={"query": "{ rateLimit { remaining } }"}
+                )
+                payload = resp.json() if resp.status == 200 else None
+                state.alive = isinstance(payload, dict) and isinstance(payload.get("data"), dict)
+            except UpstreamError:
+                state.alive = False
+        return state.alive
 
     async def batch(self, batch: list[GitHubQuery], results: Result) -> None:
+        """Ask once for `batch` (again after a rate limit waited out); raises UpstreamError
+        when the request fails as a whole, RateLimitedError for a limit beyond the bound."""
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                await self._ask(batch, results)
+                return
+            except _BodyRateLimit as limit:
+                if attempt == RATE_LIMIT_RETRIES:
+                    raise RateLimitedError(limit.message, retry_at=limit.retry_at) from None
+                await self.http.wait_rate_limit(self.api.graphql_url, limit.retry_at, limit.message)
+
+    async def _ask(self, batch: list[GitHubQuery], results: Result) -> None:
         text, variables = self.query(batch)
         resp = await self.http.request(
             "POST", self.api.graphql_url, json_body={"query": text, "variables": variables}
         )
-        if resp.status in (401, 404, 410) or resp.status >= 400:
+        if resp.status >= 400:
             raise UpstreamError(f"GitHub GraphQL: HTTP {resp.status}")
         payload = resp.json()
         if not isinstance(payload, dict):
@@ -83,9 +172,7 @@ class GitHubGraphQL:
             kind = str(err.get("type", ""))
             message = parse.text(err.get("message"), 300)
             if kind == "RATE_LIMITED" or "rate limit" in message.lower():
-                raise RateLimitedError(
-                    f"GitHub GraphQL: {message}", retry_at=_graphql_reset(data, resp)
-                )
+                raise _BodyRateLimit(f"GitHub GraphQL: {message}", _graphql_reset(data, resp))
             path = err.get("path")
             if isinstance(path, list) and path and isinstance(path[0], str):
                 by_alias.setdefault(path[0], f"{kind or 'error'}: {message}")
@@ -168,6 +255,15 @@ class GitHubGraphQL:
         return out
 
 
+class _BodyRateLimit(Exception):
+    """GraphQL's RATE_LIMITED error (HTTP 200): the HTTP layer saw an answer, not a limit."""
+
+    def __init__(self, message: str, retry_at: float | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_at = retry_at
+
+
 def _answers(
     batch: list[GitHubQuery], data: dict[str, Any], errors_by_alias: dict[str, str]
 ) -> Result:
@@ -248,7 +344,13 @@ def snapshot_from_graphql(q: GitHubQuery, node: dict[str, Any]) -> UpstreamSnaps
         tags.append(UpstreamRelease(tag=tag_of_ref, commit=oid, date=when, is_release=False))
     commits = {t.tag: t.commit for t in tags}
     with_commits = tuple(r if r.commit else replace(r, commit=commits.get(r.tag)) for r in releases)
-    return UpstreamSnapshot(source=q.source, releases=with_commits, tags=tuple(tags))
+    refused = parse.refused_tags(
+        [parse.obj(r).get("tagName") for r in _nodes(node.get("releases"))]
+        + [parse.obj(t).get("name") for t in _nodes(node.get("refs"))]
+    )
+    return UpstreamSnapshot(
+        source=q.source, releases=with_commits, tags=tuple(tags), refused=refused
+    )
 
 
 def _graphql_reset(data: Any, resp: HttpResponse) -> float | None:

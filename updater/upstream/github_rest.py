@@ -77,7 +77,13 @@ class GitHubRest:
                 tags.append(
                     UpstreamRelease(tag=name, commit=parse.commit(c.get("sha")), is_release=False)
                 )
-        return UpstreamSnapshot(source=q.source, releases=releases, tags=tuple(tags))
+        refused = parse.refused_tags(
+            [x.get("tag_name") for x in parse.objects(releases_raw)]
+            + [x.get("name") for x in parse.objects(tags_raw)]
+        )
+        return UpstreamSnapshot(
+            source=q.source, releases=releases, tags=tuple(tags), refused=refused
+        )
 
 
 def _release_from_rest(x: Any) -> UpstreamRelease | None:

@@ -1,9 +1,11 @@
 """The one HTTP layer every source uses: one httpx AsyncClient, per-host limits, polite retries.
 
 Follows GitHub's guidance (docs in /work/shared/README.md): honour `Retry-After`; when
-`X-RateLimit-Remaining` is 0 wait until `X-RateLimit-Reset`, or in a one-shot run stop at once
-with `RateLimitedError(retry_at)`; back off exponentially on 5xx and dropped connections; give up
-after a bounded number of attempts. Tokens go into headers only for the hosts they belong to and
+`X-RateLimit-Remaining` is 0 wait until `X-RateLimit-Reset`. A wait up to `short_rate_wait`
+(60 s) is waited out even in a one-shot run; a longer one stops a one-shot run at once with
+`RateLimitedError(retry_at)` (the service waits up to `max_rate_wait`). While a host is known to
+be limited, no request is sent to it before the time it named. Back off exponentially on 5xx
+and dropped connections; give up after a bounded number of attempts. Tokens go into headers only for the hosts they belong to and
 are never logged (only method, URL and status are).
 """
 
@@ -47,8 +49,10 @@ class HttpSettings:
     timeout: float = 30.0
     backoff_base: float = 1.0
     backoff_max: float = 60.0
-    # One-shot CLI run: an exhausted primary limit stops the run with the time to retry.
+    # One-shot CLI run: a rate limit longer than `short_rate_wait` stops the run with the time
+    # to retry; a shorter one is waited out.
     one_shot: bool = True
+    short_rate_wait: float = 60.0
     # The longest single sleep for a rate limit (Retry-After or a reset); beyond it we stop.
     max_rate_wait: float = 120.0
     # GitHub: with no hint, a rate-limited request waits at least a minute.
@@ -208,10 +212,7 @@ class HttpClient:
     ) -> HttpResponse:
         assert self._client is not None
         self.circuit.raise_if_open(host, url)
-        now = time.time()
-        blocked = self._exhausted.get(host, 0.0)
-        if blocked > now:
-            self._rate_wait_or_stop(url, blocked - now, blocked, "primary rate limit exhausted")
+        await self._wait_for_host(url, host)
         async with self._semaphore(host):
             self.circuit.raise_if_open(host, url)  # it may have opened while this one waited
             self.stats.sent += 1
@@ -249,6 +250,25 @@ class HttpClient:
             raise _Retry(f"HTTP {resp.status_code}")
         return response
 
+    async def _wait_for_host(self, url: str, host: str) -> None:
+        """Sleep until the host's announced reset, or stop when that is beyond the bound."""
+        while (blocked := self._exhausted.get(host, 0.0)) > (now := time.time()):
+            delay = self._rate_wait_or_stop(url, blocked - now, blocked, "rate limited")
+            await asyncio.sleep(delay)
+
+    async def wait_rate_limit(self, url: str, retry_at: float | None, why: str) -> None:
+        """A rate limit the caller found in an answer's body (GraphQL's RATE_LIMITED): hold
+        the host until `retry_at` and wait it out when that is within the bound, else raise
+        RateLimitedError."""
+        now = time.time()
+        until = retry_at + 1.0 if retry_at is not None else now + self.settings.min_rate_wait
+        host = self._host(url)
+        self._hold(host, until)
+        await self._wait_for_host(url, host)
+
+    def _hold(self, host: str, until: float) -> None:
+        self._exhausted[host] = max(self._exhausted.get(host, 0.0), until)
+
     def _check_rate_limit(self, resp: HttpResponse, host: str) -> None:
         now = time.time()
         remaining = resp.header("x-ratelimit-remaining")
@@ -261,37 +281,31 @@ class HttpClient:
         if not limited:
             return
         if retry_after is not None:
-            self._rate_wait_or_stop(
-                resp.url, retry_after, now + retry_after, f"HTTP {resp.status}, Retry-After"
-            )
-            raise _Retry(f"HTTP {resp.status} rate limited", wait=retry_after)
-        if remaining == "0" and reset is not None:
-            self._exhausted[host] = reset
-            if self.settings.one_shot:
-                raise RateLimitedError(
-                    f"{resp.url}: primary rate limit exhausted until {time.strftime('%H:%M:%S', time.localtime(reset))}",
-                    retry_at=reset,
-                )
-            delay = max(0.0, reset - now) + 1.0
-            self._rate_wait_or_stop(resp.url, delay, reset, "primary rate limit exhausted")
-            raise _Retry("primary rate limit exhausted", wait=delay)
-        # A secondary limit without hints: at least a minute, exponential beyond.
-        delay = self.settings.min_rate_wait
-        self._rate_wait_or_stop(
-            resp.url, delay, now + delay, f"HTTP {resp.status} secondary rate limit"
-        )
-        raise _Retry(f"HTTP {resp.status} secondary rate limit", wait=delay)
+            wanted, why = retry_after, f"HTTP {resp.status}, Retry-After"
+        elif remaining == "0" and reset is not None:
+            # A second past the reset: GitHub's clock and ours may differ by a little.
+            wanted, why = max(0.0, reset - now) + 1.0, "primary rate limit exhausted"
+        else:
+            # A secondary limit without hints: at least a minute.
+            wanted, why = self.settings.min_rate_wait, f"HTTP {resp.status} secondary rate limit"
+        # Held before deciding: whether we wait or stop, nothing more goes to the host before.
+        self._hold(host, now + wanted)
+        delay = self._rate_wait_or_stop(resp.url, wanted, now + wanted, why)
+        raise _Retry(why, wait=delay)
 
-    def _rate_wait_or_stop(self, url: str, delay: float, retry_at: float, why: str) -> None:
-        if (
-            self.settings.one_shot
-            and why.startswith("primary")
-            or delay > self.settings.max_rate_wait
-        ):
+    def _rate_wait_or_stop(self, url: str, delay: float, retry_at: float, why: str) -> float:
+        """`delay` when it is within the bound (logged), else RateLimitedError(retry_at)."""
+        bound = (
+            self.settings.short_rate_wait if self.settings.one_shot else self.settings.max_rate_wait
+        )
+        if delay > bound:
+            until = time.strftime("%H:%M:%S", time.localtime(retry_at))
             raise RateLimitedError(
-                f"{_redact_url(url)}: {why}; retry after {int(delay) + 1} s", retry_at=retry_at
+                f"{_redact_url(url)}: {why} until {until}; retry after {int(delay) + 1} s",
+                retry_at=retry_at,
             )
         _log().info("http.rate_limited", url=_redact_url(url), wait=round(delay, 1), reason=why)
+        return delay
 
 
 class _Circuit:

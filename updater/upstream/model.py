@@ -71,6 +71,15 @@ class BranchHead:
 
 
 @dataclass(frozen=True)
+class RefusedTag:
+    """A tag the upstream offered that was refused before it could touch anything: the name
+    as sent (cut to 400 characters; hostile: escape before showing) and the rule it broke."""
+
+    tag: str
+    rule: str
+
+
+@dataclass(frozen=True)
 class UpstreamSnapshot:
     """What one query of a source saw: releases, tags and the head of the default branch."""
 
@@ -79,6 +88,8 @@ class UpstreamSnapshot:
     tags: tuple[UpstreamRelease, ...] = ()
     head: BranchHead | None = None
     heads: tuple[BranchHead, ...] = field(default=())
+    # Tags offered but refused (parse.tag_problem), reported per package by run and check.
+    refused: tuple[RefusedTag, ...] = field(default=())
 
     def candidates(self) -> tuple[UpstreamRelease, ...]:
         """Releases, plus tags that have no release object; release data wins on a clash."""

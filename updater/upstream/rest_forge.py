@@ -48,4 +48,8 @@ class RestForgeSource(ABC):
                 self._tag(name, parse.obj(t.get("commit")))
                 for name, t in parse.tagged(tag_raw, "name")
             ),
+            refused=parse.refused_tags(
+                [x.get("tag_name") for x in parse.objects(rel_raw)]
+                + [x.get("name") for x in parse.objects(tag_raw)]
+            ),
         )

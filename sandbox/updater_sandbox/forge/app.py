@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import threading
 import time
 import uuid
@@ -12,10 +14,10 @@ from typing import Any
 
 from updater_sandbox.forge.archives import serve_archive, serve_asset
 from updater_sandbox.forge.core import ForgeCore, looks_like_jwt
-from updater_sandbox.forge.faults import SECONDARY_LIMIT_MESSAGE
+from updater_sandbox.forge.faults import SECONDARY_LIMIT_MESSAGE, FaultAction
 from updater_sandbox.forge.git_http import serve_git
 from updater_sandbox.forge.http import Request, Response, Router
-from updater_sandbox.forge.ratelimit import rate_headers
+from updater_sandbox.forge.ratelimit import RateSnapshot, rate_headers
 
 DOCS = "https://docs.github.com/rest"
 
@@ -33,6 +35,9 @@ class RecordedRequest:
     was_304: bool
     cost: int
     response_json: Any = field(default=None, compare=False, repr=False)
+    # When the request arrived (UNIX time) and the repositories it named ("owner/name").
+    at: float = field(default=0.0, compare=False)
+    repos: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class ForgeApp:
         with self._log_lock:
             self._log.clear()
 
-    def _record(self, request: Request, response: Response) -> None:
+    def _record(self, request: Request, response: Response, at: float = 0.0) -> None:
         try:
             body = (
                 request.json()
@@ -86,21 +91,26 @@ class ForgeApp:
             was_304=response.status == 304,
             cost=response.cost,
             response_json=response.json_body,
+            at=at,
+            repos=frozenset(repos_named(request)),
         )
         with self._log_lock:
             self._log.append(entry)
 
     # dispatch -----------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        at = time.time()
         latency = self.core.faults.latency
         if latency:
             time.sleep(latency)
         response = self._faulted(request) or self._route(request)
-        self._record(request, response)
+        self._record(request, response, at)
         return response
 
     def _faulted(self, request: Request) -> Response | None:
         fault = self.core.faults.take(request.path)
+        if fault is None and self.core.faults.has_repo_faults():
+            fault = self.core.faults.take_for(repos_named(request))
         if fault is None:
             return None
         if fault.kind == "drop":
@@ -110,6 +120,8 @@ class ForgeApp:
             "graphql" if request.path.startswith("/api/graphql") else "core"
         ).snapshot()
         headers = rate_headers(snap) if github else []
+        if fault.kind == "exhausted":
+            return _exhausted(request, snap, fault, github)
         if fault.kind == "status":
             return Response.json(
                 fault.status, {"message": "Server Error", "status": str(fault.status)}, headers
@@ -207,6 +219,71 @@ class ForgeApp:
                 return Response(304, b"", [("ETag", etag)])
             response.headers.append(("ETag", etag))
         return response
+
+
+def _exhausted(request: Request, snap: RateSnapshot, fault: FaultAction, github: bool) -> Response:
+    """A primary limit spent until `fault.reset`, in the shape of the API asked."""
+    reset = fault.reset or int(time.time()) + 60
+    headers = [
+        ("X-RateLimit-Limit", str(snap.limit)),
+        ("X-RateLimit-Remaining", "0"),
+        ("X-RateLimit-Reset", str(reset)),
+        ("X-RateLimit-Used", str(snap.limit)),
+        ("X-RateLimit-Resource", snap.resource),
+    ]
+    if request.path.startswith("/api/graphql"):
+        # GitHub's GraphQL answers a spent limit with HTTP 200 and a RATE_LIMITED error.
+        message = "API rate limit exceeded for user ID 1."
+        return Response.json(
+            200, {"errors": [{"type": "RATE_LIMITED", "message": message}]}, headers
+        )
+    payload = {
+        "message": "API rate limit exceeded for user ID 1.",
+        "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api",
+        "status": "403",
+    }
+    return Response.json(403, payload, headers if github else [])
+
+
+_REST_REPO = re.compile(r"^/api/v[13]/repos/([^/]+)/([^/]+)")
+_GIT_REPO = re.compile(r"^/[a-z0-9.\-]+\.[a-z]+/([^/]+)/([^/]+?)(?:\.git)?(?:/|$)")
+_ARG = r'(\$\w+|"[^"\\]*")'
+_REPOSITORY_FIELD = re.compile(
+    rf"repository\s*\(\s*(?:owner\s*:\s*{_ARG}\s*,?\s*name\s*:\s*{_ARG}"
+    rf"|name\s*:\s*{_ARG}\s*,?\s*owner\s*:\s*{_ARG})"
+)
+
+
+def repos_named(request: Request) -> set[str]:
+    """The repositories ("owner/name", lower case) a request names: by its path, or by the
+    `repository(owner:, name:)` fields of a GraphQL query (literals or variables)."""
+    for pattern in (_REST_REPO, _GIT_REPO):
+        found = pattern.match(request.path)
+        if found:
+            return {f"{found[1]}/{found[2]}".lower()}
+    if not request.path.startswith("/api/graphql") or request.method != "POST":
+        return set()
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        return set()
+    query = payload.get("query") if isinstance(payload, dict) else None
+    if not isinstance(query, str):
+        return set()
+    variables = payload.get("variables")
+    values = variables if isinstance(variables, dict) else {}
+
+    def value(arg: str) -> str:
+        if arg.startswith("$"):
+            found = values.get(arg[1:])
+            return found if isinstance(found, str) else ""
+        return arg[1:-1]
+
+    out: set[str] = set()
+    for m in _REPOSITORY_FIELD.finditer(query):
+        owner, name = (m[1], m[2]) if m[1] else (m[4], m[3])
+        out.add(f"{value(owner)}/{value(name)}".lower())
+    return out
 
 
 def _etag(body: bytes, token: str | None) -> str:

@@ -1,5 +1,10 @@
 """The run lock: never two runs at once, in one process or across processes and machines.
 
+Taken by every command that writes: `run` (`held_run_lock`, for the whole run), `serve` and
+`demo` (the service's worker, per cycle). A second one waits up to its bound, then stops with
+RunLockBusy (exit 1) saying who holds the lock: host, pid and since when (file lock), or the
+server backend and since when (advisory lock).
+
 With a SQLite state store (one machine) the lock is an flock(2) on a file beside the database:
 each acquisition opens its own file description, so two threads of one process exclude each
 other as two processes do, and the kernel drops the lock when its holder dies (a killed run
@@ -15,6 +20,8 @@ import hashlib
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -24,7 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from updater.errors import ConfigError
+from updater.errors import ConfigError, UpdaterError
 
 _POLL = 0.2
 
@@ -191,3 +198,32 @@ def run_lock(state_url: str, repo: Path, shard_label: str | None = None) -> RunL
     else:
         directory = repo / ".updater"
     return FileRunLock(directory / f"{name}.lock")
+
+
+class RunLockBusy(UpdaterError):
+    """Another run holds the lock (exit 1); the message says who."""
+
+
+def busy_message(lock: RunLock) -> str:
+    holder = lock.holder()
+    return f"another run holds the {lock.description}" + (f" ({holder})" if holder else "")
+
+
+@contextmanager
+def held_run_lock(
+    state_url: str, repo: Path, shard_label: str | None = None, *, wait: float = 0.0
+) -> Iterator[RunLock]:
+    """Hold the run lock for the block; RunLockBusy when another run still holds it after
+    `wait` seconds."""
+    lock = run_lock(state_url, repo, shard_label)
+    try:
+        if not lock.acquire(wait):
+            raise RunLockBusy(busy_message(lock) + "; try again when it is done")
+        try:
+            yield lock
+        finally:
+            lock.release()
+    finally:
+        close = getattr(lock, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,92 @@
+"""A run killed with SIGKILL inside a scratch worktree: the next run removes what it left, and
+only that (real git, real processes)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from updater.gitops.scratch import MARKER, claimed_dir, sweep
+from updater.gitops.worktree import scratch_worktree
+
+KILLED = """
+import os, signal, sys
+from pathlib import Path
+from updater.gitops.worktree import scratch_worktree
+with scratch_worktree(Path(sys.argv[1]), "main", tmp_root=Path(sys.argv[2])) as wt:
+    (wt.path / "half-written").write_text("x")
+    print(wt.path, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    ident = ["-c", "user.name=A", "-c", "user.email=a@example.org"]
+    return subprocess.run(
+        ["git", *ident, *args], cwd=cwd, env=env, capture_output=True, text=True, check=True,
+        timeout=60,
+    ).stdout  # fmt: skip
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    (path / "a.nix").write_text("{ }\n")
+    git(path, "add", "a.nix")
+    git(path, "commit", "-q", "-m", "init")
+    return path
+
+
+def _registered(repo: Path) -> list[str]:
+    return [
+        line.removeprefix("worktree ")
+        for line in git(repo, "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ") and Path(line.removeprefix("worktree ")) != repo
+    ]
+
+
+def test_the_next_run_removes_what_a_killed_run_left_and_nothing_else(
+    repo: Path, tmp_path: Path
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED, str(repo), str(scratch)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    left = Path(killed.stdout.strip().splitlines()[-1])
+    assert left.exists() and str(left) in _registered(repo)
+    # A person's own worktree, and a folder with our prefix but not our marker, stay.
+    hers = tmp_path / "hers"
+    git(repo, "worktree", "add", "-q", "--detach", str(hers))
+    unmarked = scratch / "updater-worktree-not-ours"
+    unmarked.mkdir()
+
+    with scratch_worktree(repo, "main", tmp_root=scratch) as wt:
+        # While this one is in use, a sweep (another run's) leaves it alone.
+        assert sweep(repo, scratch) == []
+        assert wt.path.exists() and (wt.path.parent / MARKER).exists()
+    assert not left.parent.exists()
+    assert _registered(repo) == [str(hers)]
+    assert unmarked.exists() and hers.exists()
+    assert sorted(p.name for p in scratch.iterdir()) == ["updater-worktree-not-ours"]
+
+
+def test_a_registration_whose_folder_is_gone_is_removed(repo: Path, tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    with claimed_dir("updater-worktree-", scratch) as folder:
+        git(repo, "worktree", "add", "-q", "--detach", str(folder / "worktree"))
+    # claimed_dir removed the folder, as a crash between the two steps would leave it.
+    assert _registered(repo)
+    sweep(repo, scratch)
+    assert _registered(repo) == []
