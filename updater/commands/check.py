@@ -67,8 +67,10 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
     for c in results:
         t, d = c.tracked, c.decision
         for name in t.packages or (t.group,):
+            # A commit pin whose version literal stays: the new commit is what is latest, as
+            # `run` names it (Decision.shown).
             latest = (
-                d.latest if d is not None and d.latest else (t.current if d is not None else None)
+                d.shown if d is not None and d.latest else (t.current if d is not None else None)
             )
             date = d.date if d is not None else None
             out.append(
@@ -102,9 +104,11 @@ def _table(data: list[dict[str, Any]]) -> Table:
         latest = r["latest"] or ""
         if r["outdated"]:
             rev = r["rev"] or ""
+            day = (r["released_at"] or "")[:10]
             latest = f"[bold green]{latest}[/]" + (
-                f" ({rev[:12]})" if rev and rev != latest else ""
+                f" ({rev[:12]})" if rev and rev[:12] != latest and rev != latest else ""
             )
+            latest += f" {day}" if day and r["mode"] == "branch" else ""
         notes = [f"{s['version']}: {s['reason']}" for s in r["skipped"]]
         if r["error"]:
             notes.append(f"[red]error: {r['error']}[/]")

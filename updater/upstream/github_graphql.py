@@ -21,6 +21,8 @@ from updater.upstream.github_query import MAX_BATCH, NODE_BUDGET, GitHubApi, Git
 from updater.upstream.http import HttpClient, HttpResponse
 from updater.upstream.model import BranchHead, UpstreamRelease, UpstreamSnapshot
 
+_RELEASE_FIELDS = "tagName isPrerelease isDraft publishedAt createdAt url description"
+
 
 def _log() -> Any:
     # Looked up per call: a logger bound at import time would miss configure_logging().
@@ -115,9 +117,11 @@ class GitHubGraphQL:
                     )
             else:
                 body = (
+                    # The release GitHub marks Latest, however many releases came after it.
+                    f"latestRelease {{ {_RELEASE_FIELDS} }} "
                     f"releases(first: {self.api.releases}, orderBy: {{field: CREATED_AT, direction: DESC}}) "
                     # No tagCommit: the tag list below gives each tag's commit for less work.
-                    "{ nodes { tagName isPrerelease isDraft publishedAt createdAt url description } } "
+                    f"{{ nodes {{ {_RELEASE_FIELDS} }} }} "
                     f'refs(refPrefix: "refs/tags/", first: {self.api.tags}, '
                     "orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) "
                     "{ nodes { name target { oid ... on Commit { committedDate } "
@@ -214,8 +218,11 @@ def snapshot_from_graphql(q: GitHubQuery, node: dict[str, Any]) -> UpstreamSnaps
         head = BranchHead(name, oid, when)
         return UpstreamSnapshot(source=q.source, head=head, heads=(head,))
     releases: list[UpstreamRelease] = []
-    for r in _nodes(node.get("releases")):
+    latest = node.get("latestRelease")
+    for r in _nodes(node.get("releases")) + ([latest] if isinstance(latest, dict) else []):
         if not isinstance(r, dict) or (tag := parse.tag_name(r.get("tagName"))) is None:
+            continue
+        if any(seen.tag == tag for seen in releases):
             continue
         tc = parse.obj(r.get("tagCommit"))
         releases.append(
