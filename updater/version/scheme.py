@@ -108,19 +108,29 @@ def _prerelease_rank(version: str) -> int:
     return 0 if found is not None and found[1] in _DEV_WORDS else 1
 
 
+def _sign(n: int) -> int:
+    return (n > 0) - (n < 0)
+
+
 def compare_for_update(a: str, b: str) -> int:
-    """Nix's compareVersions, with two refinements for prereleases of one release: the stable
-    release outranks them (`1.11.0` > `1.11.0-alpha`, `4.2.0` > `4.2.0b2`), and a `.devN` is
-    older than its release's other prereleases (`3.1.dev0` < `3.1a1`, as PEP 440 orders)."""
+    """Nix's compareVersions between stable versions; a prerelease is weighed by its release:
+    - release parts first (Nix's order), so `4.2.0b2` is a 4.2.0 and older than `4.2.0`, and
+      `1.0a1` (a 1.0) older than OpenSSL-style `1.0a`, whatever Nix says of the whole strings;
+    - of one release, the stable version outranks its prereleases (`1.11.0` > `1.11.0-alpha`),
+      and a `.devN` is older than the other prereleases (`3.1.dev0` < `3.1a1`, as PEP 440);
+    - then Nix's order of the whole strings (`1.0.0-rc.10` > `1.0.0-rc.5`).
+    A lexicographic order on those keys, so it is total and transitive (sorting is sound)."""
     a_pre, b_pre = is_prerelease_version(a), is_prerelease_version(b)
-    if a_pre or b_pre:
-        same_release = compare_versions(release_part(a), release_part(b)) == 0
-        if same_release and a_pre != b_pre:
-            return -1 if a_pre else 1
-        if same_release and a_pre and b_pre:
-            ra, rb = _prerelease_rank(a), _prerelease_rank(b)
-            if ra != rb:
-                return -1 if ra < rb else 1
+    if not (a_pre or b_pre):
+        return compare_versions(a, b)
+    by_release = compare_versions(release_part(a) if a_pre else a, release_part(b) if b_pre else b)
+    if by_release != 0:
+        return by_release
+    if a_pre != b_pre:
+        return -1 if a_pre else 1
+    ra, rb = _prerelease_rank(a), _prerelease_rank(b)
+    if ra != rb:
+        return _sign(ra - rb)
     return compare_versions(a, b)
 
 
