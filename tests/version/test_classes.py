@@ -381,3 +381,13 @@ def test_tracking_hands_bare_tags_as_bare() -> None:
     decision, _ = decide(Tracked("g", ("p",), src, "3.2.0", "v3.2.0", Policy()), snapshot, NOW)
     assert decision.latest is None
     assert [(s.tag, s.reason) for s in decision.skipped] == [("v3.3.0", "unreleased")]
+
+
+def test_check_says_what_shape_a_skipped_tag_has() -> None:
+    from updater.commands.check import _note
+
+    skipped = {"tag": "20231102", "version": "20231102", "reason": "shape"}
+    assert _note(skipped, "1.1.0") == "20231102: shape (date, not N.N.N like 1.1.0)"
+    wasm = {"tag": "wasm-0.1.7", "version": "wasm-0.1.7", "reason": "shape"}
+    assert _note(wasm, "1.7.0") == "wasm-0.1.7: shape (wasm-N.N.N, not N.N.N like 1.7.0)"
+    assert _note({"version": "3.3.0", "reason": "unreleased"}, "3.1.0") == "3.3.0: unreleased"

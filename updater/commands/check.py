@@ -96,6 +96,17 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: str(r["package"]))
 
 
+def _note(skipped: dict[str, Any], current: str | None) -> str:
+    """`20231102: shape (date, not N.N.N like 1.1.0)`: a reason, and for a shape what differs."""
+    from updater.version.scheme import shape_of
+
+    text = f"{skipped['version']}: {skipped['reason']}"
+    if skipped["reason"] == "shape" and current:
+        theirs, ours = shape_of(skipped["version"]), shape_of(current)
+        text += f" ({theirs.describe()}, not {ours.describe()} like {current})"
+    return text
+
+
 def _table(data: list[dict[str, Any]]) -> Table:
     table = Table(title="updater check")
     for col in ("package", "current", "latest", "age", "source", "skipped / problem"):
@@ -109,7 +120,7 @@ def _table(data: list[dict[str, Any]]) -> Table:
                 f" ({rev[:12]})" if rev and rev[:12] != latest and rev != latest else ""
             )
             latest += f" {day}" if day and r["mode"] == "branch" else ""
-        notes = [f"{s['version']}: {s['reason']}" for s in r["skipped"]]
+        notes = [_note(s, r["current"]) for s in r["skipped"]]
         if r["error"]:
             notes.append(f"[red]error: {r['error']}[/]")
         if r["problem"]:
