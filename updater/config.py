@@ -86,6 +86,8 @@ class PackageConfig(_Section):
     branch: str | None = None
     tag_prefix: str | None = None
     tag_regex: str | None = None
+    # "pinned": only versions built like the pinned one (docs/VERSIONS.md); "any": any shape.
+    version_shape: Literal["pinned", "any"] = "pinned"
     prereleases: bool | None = None
     ignore: list[str] = []
     min_age_days: Annotated[int, Field(ge=0)] | None = None

@@ -86,6 +86,8 @@ class Step:
     prerelease: bool = False
     draft: bool = False
     body: str = ""
+    # GitHub's make_latest for the release: True marks it Latest, False never, None by date.
+    latest: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ class ReleaseRegistry(Protocol):
         draft: bool = False,
         published_at: datetime | None = None,
         created_at: datetime | None = None,
+        make_latest: bool | None = None,
     ) -> object: ...
 
     def add_asset(
@@ -238,6 +239,7 @@ class Upstream:
                 draft=step.draft,
                 published_at=commit.date,
                 created_at=commit.date,
+                make_latest=step.latest,
             )
         for asset in s.assets:
             name = asset.name.format(version=step.version, tag=step.tag)

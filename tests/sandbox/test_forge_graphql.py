@@ -191,3 +191,27 @@ def test_latest_release_null_without_releases(
 def test_graphql_requires_the_token(forge: LocalForge, gh_repo: Repo) -> None:
     response = httpx.post(forge.graphql_url, json={"query": "{ rateLimit { cost } }"})
     assert response.status_code == 401
+
+
+def test_latest_release_follows_make_latest_and_drafts_hide_from_readers(
+    api: httpx.Client, forge: LocalForge, gh_repo: Repo
+) -> None:
+    """GitHub's Latest is the release last marked so; backports marked never-Latest do not take
+    it by being newer. Drafts: shown with isDraft, or hidden as from a token without push."""
+    forge.add_release("github.com", "alice", "proj", "v1.1", make_latest=True)
+    forge.add_release("github.com", "alice", "proj", "v1.0", make_latest=False)
+    forge.add_release("github.com", "alice", "proj", "v2.0-rc1", draft=True)
+    query = """query { r: repository(owner: "alice", name: "proj") {
+      latestRelease { tagName }
+      releases(first: 10) { nodes { tagName isDraft } }
+      draft: release(tagName: "v2.0-rc1") { isDraft } } }"""
+    data = gql(api, forge, query).json()["data"]["r"]
+    assert data["latestRelease"]["tagName"] == "v1.1"
+    assert {n["tagName"]: n["isDraft"] for n in data["releases"]["nodes"]}["v2.0-rc1"] is True
+    assert api.get(f"{forge.api_url}/repos/alice/proj/releases/latest").json()["tag_name"] == "v1.1"
+    forge.hide_drafts("github.com", "alice", "proj")
+    data = gql(api, forge, query).json()["data"]["r"]
+    assert [n["tagName"] for n in data["releases"]["nodes"]] == ["v1.1", "v1.0"]
+    assert data["draft"] is None
+    listed = api.get(f"{forge.api_url}/repos/alice/proj/releases").json()
+    assert [r["tag_name"] for r in listed] == ["v1.1", "v1.0"]

@@ -65,8 +65,10 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
     for c in results:
         t, d = c.tracked, c.decision
         for name in t.packages or (t.group,):
+            # A commit pin whose version literal stays: the new commit is what is latest, as
+            # `run` names it (Decision.shown).
             latest = (
-                d.latest if d is not None and d.latest else (t.current if d is not None else None)
+                d.shown if d is not None and d.latest else (t.current if d is not None else None)
             )
             date = d.date if d is not None else None
             out.append(
@@ -92,6 +94,17 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: str(r["package"]))
 
 
+def _note(skipped: dict[str, Any], current: str | None) -> str:
+    """`20231102: shape (date, not N.N.N like 1.1.0)`: a reason, and for a shape what differs."""
+    from updater.version.scheme import shape_of
+
+    text = f"{skipped['version']}: {skipped['reason']}"
+    if skipped["reason"] == "shape" and current:
+        theirs, ours = shape_of(skipped["version"]), shape_of(current)
+        text += f" ({theirs.describe()}, not {ours.describe()} like {current})"
+    return text
+
+
 def _table(data: list[dict[str, Any]]) -> Table:
     table = Table(title="updater check")
     for col in ("package", "current", "latest", "age", "source", "skipped / problem"):
@@ -100,10 +113,12 @@ def _table(data: list[dict[str, Any]]) -> Table:
         latest = r["latest"] or ""
         if r["outdated"]:
             rev = r["rev"] or ""
+            day = (r["released_at"] or "")[:10]
             latest = f"[bold green]{latest}[/]" + (
-                f" ({rev[:12]})" if rev and rev != latest else ""
+                f" ({rev[:12]})" if rev and rev[:12] != latest and rev != latest else ""
             )
-        notes = [f"{s['version']}: {s['reason']}" for s in r["skipped"]]
+            latest += f" {day}" if day and r["mode"] == "branch" else ""
+        notes = [_note(s, r["current"]) for s in r["skipped"]]
         if r["error"]:
             notes.append(f"[red]error: {r['error']}[/]")
         if r["problem"]:

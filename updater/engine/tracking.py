@@ -104,7 +104,7 @@ class Checked:
             CheckRecord(
                 package=name,
                 current=t.current,
-                latest=d.latest if d and d.latest else (t.current if d else None),
+                latest=d.shown if d and d.latest else (t.current if d else None),
                 outdated=bool(d and d.outdated),
                 source=t.source.id if t.source else None,
                 skipped=skipped,
@@ -224,9 +224,10 @@ def _tracked(group: SourceGroup, config: Config) -> Tracked:
     rev_value = (rev.resolved or rev.value) if rev is not None else None
     commit_pinned = rev_value is not None and bool(COMMIT_RE.match(rev_value))
     current = version_pin.value if version_pin is not None else None
+    inferred = None if commit_pinned else inferred_prefix(rev_value, current)
+    policy = _policy(config, pkg, commit_pinned, inferred)
     if current is None and rev_value and not commit_pinned and "${" not in rev_value:
-        current = version_of_tag(rev_value, Policy())
-    policy = _policy(config, pkg, commit_pinned)
+        current = version_of_tag(rev_value, policy) or version_of_tag(rev_value, Policy())
     source: SourceSpec | None
     if pkg.source:
         origin = f"config packages.{group.packages[0] if group.packages else group.id}"
@@ -247,13 +248,36 @@ def _tracked(group: SourceGroup, config: Config) -> Tracked:
     )
 
 
-def _policy(config: Config, pkg: PackageConfig, commit_pinned: bool) -> Policy:
-    """config.policy's defaults, then the package's overrides."""
+# What may stand before the version in a tag we infer a prefix from (`loom-`, `loom/v`).
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+@/\-]{0,99}$")
+
+
+def inferred_prefix(tag: str | None, version: str | None) -> str | None:
+    """A monorepo's tag prefix, read off the pin: `tag = "loom-1.3.0"` (or `rev =
+    "loom-${version}"`, resolved) with `version = "1.3.0"` follows the tags starting `loom-`.
+    None for a plain `1.3.0` or `v1.3.0`, which need no prefix."""
+    if not tag or not version or "${" in tag or len(tag) <= len(version):
+        return None
+    if not tag.endswith(version):
+        return None
+    prefix = tag[: -len(version)]
+    if prefix in ("v", "V") or not _PREFIX.match(prefix):
+        return None
+    return prefix
+
+
+def _policy(
+    config: Config, pkg: PackageConfig, commit_pinned: bool, inferred: str | None = None
+) -> Policy:
+    """config.policy's defaults, then the package's overrides; a prefix read off the pin
+    unless the package names a prefix or a regex itself."""
+    explicit = pkg.tag_prefix is not None or pkg.tag_regex is not None
     return Policy(
         mode=pkg.mode or ("branch" if commit_pinned else "release"),
         prereleases=pkg.prereleases if pkg.prereleases is not None else config.policy.prereleases,
-        tag_prefix=pkg.tag_prefix,
+        tag_prefix=pkg.tag_prefix if explicit else inferred,
         tag_regex=pkg.tag_regex,
+        same_shape=pkg.version_shape == "pinned",
         ignore=tuple(config.policy.ignore) + tuple(pkg.ignore),
         min_age_days=pkg.min_age_days
         if pkg.min_age_days is not None
@@ -378,7 +402,10 @@ def decide(
         head = Head(found.commit, found.date) if found is not None else None
         return decide_branch(t.current, t.current_rev or "", head, t.policy, now), None
     offered = snapshot.candidates()
-    candidates = [Candidate(r.tag, r.commit, r.date, r.prerelease, r.draft) for r in offered]
+    candidates = [
+        Candidate(r.tag, r.commit, r.date, r.prerelease, r.draft, bare=not r.is_release)
+        for r in offered
+    ]
     decision = decide_release(t.current, candidates, t.policy, now)
     release = next((r for r in offered if r.tag == decision.rev), None)
     return decision, release if decision.latest is not None else None

@@ -9,11 +9,15 @@ from updater.upstream import parse
 from updater.upstream.model import SourceSpec, UpstreamRelease
 from updater.upstream.rest_forge import RestForgeSource
 
+TAGS_PAGE = 50
+
 
 class ForgejoSource(RestForgeSource):
     def _urls(self, source: SourceSpec) -> tuple[str, str]:
         base = f"{self.api}/repos/{quote(source.owner, safe='@')}/{quote(source.repo, safe='')}"
-        return f"{base}/releases?limit={self.limit}", f"{base}/tags?limit={self.limit}"
+        # Tags come newest first by commit date; 50 is the most one page holds, enough to get
+        # past a crowd of build tags in the common case.
+        return f"{base}/releases?limit={self.limit}", f"{base}/tags?limit={TAGS_PAGE}"
 
     def _release(self, tag: str, release: dict[str, Any]) -> UpstreamRelease:
         return UpstreamRelease(

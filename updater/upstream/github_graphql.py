@@ -44,6 +44,7 @@ _SHARED = (HostUnreachableError, TokenRejectedError)
 SINGLES = 8
 # A batch is asked again at most this many times after a rate limit it waited out.
 RATE_LIMIT_RETRIES = 2
+_RELEASE_FIELDS = "tagName isPrerelease isDraft publishedAt createdAt url description"
 
 
 def _log() -> Any:
@@ -212,9 +213,11 @@ class GitHubGraphQL:
                     )
             else:
                 body = (
+                    # The release GitHub marks Latest, however many releases came after it.
+                    f"latestRelease {{ {_RELEASE_FIELDS} }} "
                     f"releases(first: {self.api.releases}, orderBy: {{field: CREATED_AT, direction: DESC}}) "
                     # No tagCommit: the tag list below gives each tag's commit for less work.
-                    "{ nodes { tagName isPrerelease isDraft publishedAt createdAt url description } } "
+                    f"{{ nodes {{ {_RELEASE_FIELDS} }} }} "
                     f'refs(refPrefix: "refs/tags/", first: {self.api.tags}, '
                     "orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) "
                     "{ nodes { name target { oid ... on Commit { committedDate } "
@@ -321,8 +324,11 @@ def snapshot_from_graphql(q: GitHubQuery, node: dict[str, Any]) -> UpstreamSnaps
         head = BranchHead(name, oid, when)
         return UpstreamSnapshot(source=q.source, head=head, heads=(head,))
     releases: list[UpstreamRelease] = []
-    for r in _nodes(node.get("releases")):
+    latest = node.get("latestRelease")
+    for r in _nodes(node.get("releases")) + ([latest] if isinstance(latest, dict) else []):
         if not isinstance(r, dict) or (tag := parse.tag_name(r.get("tagName"))) is None:
+            continue
+        if any(seen.tag == tag for seen in releases):
             continue
         tc = parse.obj(r.get("tagCommit"))
         releases.append(

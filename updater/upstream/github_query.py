@@ -34,7 +34,8 @@ class GitHubApi:
     graphql_url: str
     token: str | None
     releases: int = 30
-    tags: int = 30
+    # Tags newest first by commit date: enough of them to get past a crowd of build tags.
+    tags: int = 100
     # "auto": with a store and a token, event feeds then GraphQL for what changed; without a
     # store, REST for repositories with cached ETags and GraphQL for the rest.
     mode: Literal["auto", "graphql", "rest"] = "auto"

@@ -9,13 +9,16 @@ from updater.upstream import parse
 from updater.upstream.model import SourceSpec, UpstreamRelease
 from updater.upstream.rest_forge import RestForgeSource
 
+TAGS_PAGE = 100
+
 
 class GitLabSource(RestForgeSource):
     def _urls(self, source: SourceSpec) -> tuple[str, str]:
         base = f"{self.api}/projects/{quote(f'{source.owner}/{source.repo}', safe='')}"
         return (
             f"{base}/releases?per_page={self.limit}",
-            f"{base}/repository/tags?per_page={self.limit}",
+            # Newest first by commit date, a full page (100): enough to get past build tags.
+            f"{base}/repository/tags?order_by=updated&sort=desc&per_page={TAGS_PAGE}",
         )
 
     def _release(self, tag: str, release: dict[str, Any]) -> UpstreamRelease:

@@ -1,11 +1,15 @@
 """Which upstream release a package should move to, and why every newer one was passed over.
 
-Rules (issue 5): never a downgrade or the same version (Nix's order, with one refinement: a
-stable release is newer than its own prereleases, `1.11.0` > `1.11.0-alpha`, which Nix alone
-gets the other way round); stable only unless prereleases are enabled or the current pin is
-itself a prerelease (then the prerelease channel is followed until a stable release exceeds it);
-drafts never; ignored versions and releases younger than the minimum age wait. Branch mode
-follows the newest commit of a branch and keeps the version placeholder the file already uses.
+Rules (issues 5 and 12; docs/VERSIONS.md): never a downgrade or the same version (Nix's order,
+refined for prereleases in scheme.compare_for_update: a stable release is newer than its own
+prereleases, `1.11.0` > `1.11.0-alpha`, `4.2.0` > `4.2.0b2`); stable only unless prereleases are
+enabled or the current pin is itself a prerelease (then the prerelease channel is followed until
+a stable release exceeds it), PEP 440 markers (`1.0a1`, `4.2.0b2`, `2.0rc1`, `3.1.dev0`) counting
+as prereleases; a prerelease of a version already released (or ignored, which is where declined
+versions go) never; drafts never; a version of another shape than the pinned one (a date tag
+beside semver, a sibling package's or a build's tag) not unless the policy allows any shape;
+ignored versions and releases younger than the minimum age wait. Branch mode follows the newest
+commit of a branch and keeps the version placeholder the file already uses.
 
 Plain values in, plain values out: the policy knows no upstream. The caller (engine/tracking.py)
 turns what a source offers into `Candidate`s and a `Head`.
@@ -20,13 +24,27 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from updater.version.compare import compare_versions, split_version
-
-SkipReason = Literal["prerelease", "too-young", "ignored", "older", "draft", "invalid"]
-
-PRERELEASE_WORDS = frozenset(
-    {"alpha", "beta", "rc", "pre", "preview", "dev", "nightly", "snapshot", "prerelease", "canary"}
+from updater.version.scheme import (
+    PRERELEASE_WORDS,
+    compare_for_update,
+    is_prerelease_version,
+    release_part,
+    same_shape,
 )
+
+SkipReason = Literal[
+    "prerelease",
+    "too-young",
+    "ignored",
+    "older",
+    "draft",
+    "invalid",
+    "shape",
+    "released",
+    "unreleased",
+]
+
+__all__ = ["PRERELEASE_WORDS", "compare_for_update", "is_prerelease_version", "release_part"]
 # A version we are willing to write into a .nix file: no quotes, `${`, spaces or slashes.
 _SAFE_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+~\-]{0,127}$")
 _DATE_IN_VERSION = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
@@ -42,6 +60,8 @@ class Candidate:
     date: datetime | None = None
     prerelease: bool = False  # flagged so by the upstream (the version's words count too)
     draft: bool = False
+    # A tag known only from the tag list: no release object (none, or one we may not see).
+    bare: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,8 @@ class Policy:
     ignore: tuple[str, ...] = ()
     min_age_days: int = 0
     branch: str | None = None
+    # Only versions built like the pinned one (scheme.same_shape); False takes any shape.
+    same_shape: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,35 +110,19 @@ class Decision:
     def outdated(self) -> bool:
         return self.latest is not None
 
-
-def is_prerelease_version(version: str) -> bool:
-    words = [c.lower() for c in split_version(version) if not c.isdigit()]
-    return any(w in PRERELEASE_WORDS or w.startswith("pre") for w in words)
+    @property
+    def shown(self) -> str | None:
+        """What is latest, as `check` and `run` both name it: the version, or the new commit's
+        short id when the version literal stays (a commit pin's placeholder such as `0.1.0`)."""
+        if self.latest is None:
+            return None
+        if self.latest == self.current and self.commit is not None:
+            return self.commit[:12]
+        return self.latest
 
 
 def is_prerelease(release: Candidate, version: str) -> bool:
     return release.prerelease or is_prerelease_version(version)
-
-
-def release_part(version: str) -> str:
-    """`1.11.0-alpha.2` -> `1.11.0`: the components before the first prerelease word."""
-    out: list[str] = []
-    for comp in split_version(version):
-        low = comp.lower()
-        if not comp.isdigit() and (low in PRERELEASE_WORDS or low.startswith("pre")):
-            break
-        out.append(comp)
-    return ".".join(out)
-
-
-def compare_for_update(a: str, b: str) -> int:
-    """Nix's compareVersions, except that a stable release outranks its own prereleases."""
-    a_pre, b_pre = is_prerelease_version(a), is_prerelease_version(b)
-    if a_pre != b_pre:
-        stable, pre = (b, a) if a_pre else (a, b)
-        if compare_versions(release_part(pre), release_part(stable)) == 0:
-            return -1 if a_pre else 1
-    return compare_versions(a, b)
 
 
 def version_of_tag(tag: str, policy: Policy) -> str | None:
@@ -154,6 +160,14 @@ class _Sorted:
 
     eligible: list[tuple[str, Candidate]] = field(default_factory=list)
     older: list[tuple[str, Candidate]] = field(default_factory=list)
+    # Of another shape than the pin: said only when newer-looking or published after it.
+    off_shape: list[tuple[str, Candidate, bool]] = field(default_factory=list)
+    # Every stable, non-draft version offered (of the pin's shape), taken or not.
+    released: list[str] = field(default_factory=list)
+    # The newest stable release object, and whether the current version has one: then the
+    # repository publishes its versions as releases.
+    latest_release: str | None = None
+    current_released: bool = False
     skipped: list[Skipped] = field(default_factory=list)
     current_date: datetime | None = None  # when the current version was released
     newest: str | None = None  # the newest version offered, taken or not
@@ -169,13 +183,16 @@ def decide_release(
     )
     follow_pre = policy.prereleases or is_prerelease_version(current_version)
     found = _sort(candidates, current_version, policy, follow_pre, now)
+    _drop_unreleased_tags(found, current_version)
     if follow_pre and not policy.prereleases:
         _rejoin_stable(found)
+    _drop_released_prereleases(found, policy)
     chosen: tuple[str, Candidate] | None = None
     for v, r in found.eligible:
         if chosen is None or compare_for_update(v, chosen[0]) > 0:
             chosen = (v, r)
     _say_why_older_is_passed_over(found, chosen)
+    _say_why_off_shape(found)
     if chosen is None:
         return Decision(
             current=current, latest=None, skipped=tuple(found.skipped), newest=found.newest
@@ -208,8 +225,12 @@ def _sort(
             found.skipped.append(Skipped(rel.tag[:80], version[:80], "invalid"))
             continue
         order = compare_for_update(version, current_version)
+        if policy.same_shape and not same_shape(current_version, version):
+            if order != 0 and not rel.draft:
+                found.off_shape.append((version, rel, order > 0))
+            continue
+        _note_release(found, version, rel, order)
         if order == 0:
-            found.current_date = rel.date if found.current_date is None else found.current_date
             continue
         if order < 0:
             found.older.append((version, rel))
@@ -224,6 +245,55 @@ def _sort(
         else:
             found.eligible.append((version, rel))
     return found
+
+
+def _note_release(found: _Sorted, version: str, rel: Candidate, order: int) -> None:
+    """What a candidate of the pin's shape says about the repository's releases."""
+    if order == 0:
+        found.current_date = rel.date if found.current_date is None else found.current_date
+        found.current_released = found.current_released or not (rel.bare or rel.draft)
+    if rel.draft or is_prerelease(rel, version):
+        return
+    found.released.append(version)
+    if not rel.bare and (
+        found.latest_release is None or compare_for_update(version, found.latest_release) > 0
+    ):
+        found.latest_release = version
+
+
+def _drop_released_prereleases(found: _Sorted, policy: Policy) -> None:
+    """A prerelease of a version that is out already (`1.5.0-alpha` beside `1.5.0` or a later
+    stable release) or ignored (declined: its PR was closed) is never proposed."""
+    keep: list[tuple[str, Candidate]] = []
+    for v, r in found.eligible:
+        if not is_prerelease(r, v):
+            keep.append((v, r))
+            continue
+        base = release_part(v) or v
+        if any(compare_for_update(s, base) >= 0 for s in found.released):
+            found.skipped.append(Skipped(r.tag, v, "released"))
+        elif base != v and _ignored(policy, base, base):
+            found.skipped.append(Skipped(r.tag, v, "ignored"))
+        else:
+            keep.append((v, r))
+    found.eligible = keep
+
+
+def _drop_unreleased_tags(found: _Sorted, current_version: str) -> None:
+    """Where versions are published as releases (the current one is a release object, or is
+    not newer than the latest release), a newer tag without a release object is not out: its
+    release is a draft we may not see (GitHub shows drafts to collaborators only), or not made
+    yet."""
+    latest = found.latest_release
+    publishes = found.current_released or (
+        latest is not None and compare_for_update(current_version, latest) <= 0
+    )
+    if not publishes:
+        return
+    for v, r in found.eligible:
+        if r.bare:
+            found.skipped.append(Skipped(r.tag, v, "unreleased"))
+    found.eligible = [(v, r) for v, r in found.eligible if not r.bare]
 
 
 def _rejoin_stable(found: _Sorted) -> None:
@@ -246,6 +316,17 @@ def _say_why_older_is_passed_over(found: _Sorted, chosen: tuple[str, Candidate] 
     for v, r in found.older + passed_over:
         if r.date is not None and r.date > ref_date and not r.draft:
             found.skipped.append(Skipped(r.tag, v, "older"))
+
+
+def _say_why_off_shape(found: _Sorted) -> None:
+    """A tag of another shape is reported when it looks newer (`20231102` beside `1.2.0`) or
+    was published after the current release; older-looking old ones are not this package's."""
+    for v, r, newer in found.off_shape:
+        later = (
+            found.current_date is not None and r.date is not None and r.date > found.current_date
+        )
+        if newer or later:
+            found.skipped.append(Skipped(r.tag, v, "shape"))
 
 
 def _reason(

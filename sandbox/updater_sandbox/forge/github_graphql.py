@@ -352,14 +352,14 @@ class _Repository:
         return iso(self.bare.commit(head).committer.date) if head else None
 
     def _releases(self) -> list[ForgeRelease]:
-        return self.core.state.releases((HOST, self.owner_login, self.name))
+        return self.core.state.visible_releases((HOST, self.owner_login, self.name))
 
     def latestRelease(self, info: Any) -> _Release | None:
         latest = self.core.state.latest_release((HOST, self.owner_login, self.name))
         return _Release(self, latest, latest.id) if latest else None
 
     def release(self, info: Any, tagName: str) -> _Release | None:
-        found = self.core.state.release_by_tag((HOST, self.owner_login, self.name), tagName)
+        found = next((r for r in self._releases() if r.tag == tagName), None)
         latest = self.core.state.latest_release((HOST, self.owner_login, self.name))
         return _Release(self, found, latest.id if latest else None) if found else None
 

@@ -291,7 +291,7 @@ class GitHubRest:
         if self._bare(owner, repo) is None:
             return not_found()
         key = (HOST, owner, repo)
-        items, links = paginate(request, self.core.state.releases(key))
+        items, links = paginate(request, self.core.state.visible_releases(key))
         return Response.json(
             200, [self.shapes.release(r, self.core.state.assets(key, r.tag)) for r in items], links
         )

@@ -197,6 +197,7 @@ class LocalForge:
         draft: bool = False,
         published_at: datetime | None = None,
         created_at: datetime | None = None,
+        make_latest: bool | None = None,
     ) -> ForgeRelease:
         """A release of `tag`; created_at is the tagged commit's date, as GitHub orders by it.
 
@@ -223,10 +224,16 @@ class LocalForge:
             created_at=created,
             published_at=published,
             target_commitish=bare.default_branch() if bare else "main",
+            make_latest=make_latest,
         )
         self._core.state.add_release(release)
         self._core.events.release_published(release)
         return release
+
+    def hide_drafts(self, host: str, owner: str, repo: str) -> None:
+        """Readers stop seeing this repository's draft releases, as on GitHub for a token
+        without push access: the draft's tag, if pushed, shows as a bare tag."""
+        self._core.state.hide_drafts((host, owner, repo))
 
     def add_organization(self, login: str) -> None:
         """Make `login` an organization: its repositories get an /orgs/{login}/events feed."""

@@ -58,6 +58,8 @@ class ForgeRelease:
     published_at: datetime | None
     target_commitish: str
     author: ForgeUser = BOT_USER
+    # GitHub's make_latest: True marks this release Latest, False never, None by date.
+    make_latest: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,9 @@ class ForgeState:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._repos: dict[RepoKey, _RepoData] = {}
+        # Repositories whose draft releases readers do not see (GitHub shows drafts only to
+        # those with push access; the bot reads upstreams it cannot push to).
+        self._drafts_hidden: set[RepoKey] = set()
         self._ids = itertools.count(1000)
 
     def next_id(self) -> int:
@@ -166,8 +171,24 @@ class ForgeState:
     def release_by_tag(self, key: RepoKey, tag: str) -> ForgeRelease | None:
         return next((r for r in self.releases(key) if r.tag == tag), None)
 
+    def hide_drafts(self, key: RepoKey) -> None:
+        with self._lock:
+            self._drafts_hidden.add(key)
+
+    def visible_releases(self, key: RepoKey) -> list[ForgeRelease]:
+        """`releases` as a reader without push access sees them."""
+        with self._lock:
+            hidden = key in self._drafts_hidden
+        return [r for r in self.releases(key) if not (hidden and r.draft)]
+
     def latest_release(self, key: RepoKey) -> ForgeRelease | None:
-        return next((r for r in self.releases(key) if not r.draft and not r.prerelease), None)
+        """GitHub's Latest: the release last marked so (make_latest), else the newest by
+        creation that is neither a draft, a prerelease, nor marked never to be Latest."""
+        out = [r for r in self.releases(key) if not r.draft and not r.prerelease]
+        marked = [r for r in out if r.make_latest is True]
+        if marked:
+            return max(marked, key=lambda r: r.id)
+        return next((r for r in out if r.make_latest is not False), None)
 
     def add_asset(self, key: RepoKey, tag: str, asset: ForgeAsset, data: bytes) -> None:
         with self._lock:
