@@ -73,6 +73,13 @@ class CheckRecord:
     skipped: tuple[SkippedRecord, ...] = ()
     error: str | None = None
     checked_at: datetime | None = None
+    # "release" or "branch" (a commit pin); the revisions (tag or commit) and their dates.
+    mode: str | None = None
+    current_rev: str | None = None
+    latest_rev: str | None = None
+    current_date: datetime | None = None
+    latest_date: datetime | None = None
+    compare_url: str | None = None
 
 
 def _prepare_sqlite(url: str) -> None:
@@ -231,6 +238,14 @@ class StateStore:
                         skipped=skipped,
                         error=r.error,
                         checked_at=r.checked_at or utc_now(),
+                        mode=r.mode,
+                        current_rev=_cut(r.current_rev, 256),
+                        latest_rev=_cut(r.latest_rev, 256),
+                        current_date=r.current_date,
+                        latest_date=r.latest_date,
+                        compare_url=r.compare_url
+                        if r.compare_url and len(r.compare_url) <= 1024
+                        else None,
                     )
                 )
 
@@ -247,9 +262,19 @@ class StateStore:
                     skipped=tuple(SkippedRecord(**k) for k in json.loads(r.skipped)),
                     error=r.error,
                     checked_at=utc(r.checked_at),
+                    mode=r.mode,
+                    current_rev=r.current_rev,
+                    latest_rev=r.latest_rev,
+                    current_date=utc(r.current_date),
+                    latest_date=utc(r.latest_date),
+                    compare_url=r.compare_url,
                 )
                 for r in rows
             ]
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
 
 
 def _alembic_config() -> AlembicConfig:
