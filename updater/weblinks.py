@@ -86,13 +86,14 @@ class Repository:
         return f"{base}{self._sep}/commit/{rev.lower()}"
 
     def release(self, tag: str | None) -> str | None:
+        """The page of release `tag`, where the forge has one."""
         base, t = self.base, _rev(tag)
         if base is None or t is None:
             return None
         if self.kind == "gitlab":
             return f"{base}/-/releases/{t}"
         if self.kind == "tangled":
-            return f"{base}/tags/{t}"
+            return None  # tangled lists tags, but has no page of one
         return f"{base}/releases/tag/{t}"
 
 

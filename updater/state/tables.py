@@ -114,6 +114,12 @@ outcomes_table = Table(
     Column("new", String(256), nullable=True),
     Column("pull", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # What the dashboard links (migration 0005_status_page_history).
+    Column("compare", String(1024), nullable=True),
+    Column("old_commit", String(64), nullable=True),
+    Column("new_commit", String(64), nullable=True),
+    Column("systems_refreshed", Text, nullable=True),
+    Column("systems_left", Text, nullable=True),
 )
 dashboard_table = Table(
     "dashboard_issue",
