@@ -54,8 +54,8 @@ class Repository:
     @property
     def base(self) -> str | None:
         """The repository's web page, or None when a part is not a plain name."""
-        owner_ok = (_GROUP if self.kind == "gitlab" else _NAME).match(self.owner)
-        if not _HOST.match(self.host) or not owner_ok or not _NAME.match(self.name):
+        owner_ok = (_GROUP if self.kind == "gitlab" else _NAME).fullmatch(self.owner)
+        if not _HOST.fullmatch(self.host) or not owner_ok or not _NAME.fullmatch(self.name):
             return None
         if self.name.startswith("@") or ".." in self.owner or ".." in self.name:
             return None
@@ -81,7 +81,7 @@ class Repository:
 
     def commit(self, rev: str | None) -> str | None:
         base = self.base
-        if base is None or not rev or not _COMMIT.match(rev.lower()):
+        if base is None or not rev or not _COMMIT.fullmatch(rev.lower()):
             return None
         return f"{base}{self._sep}/commit/{rev.lower()}"
 
@@ -98,7 +98,7 @@ class Repository:
 
 
 def _rev(value: str | None) -> str | None:
-    return quote(value, safe="/") if value and _REV.match(value) else None
+    return quote(value, safe="/") if value and _REV.fullmatch(value) else None
 
 
 def forge_kind(host: str, configured: dict[str, str] | None = None) -> ForgeKind | None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
+from updater.commands.display import Display, check_summary, check_table
 from updater.context import AppContext
 from updater.errors import UsageError
 
@@ -28,21 +28,18 @@ if TYPE_CHECKING:
 
 
 def run_check(
-    ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None
+    ctx: AppContext, tracked: Sequence[Tracked], display: Display | None
 ) -> list[Checked]:
     """The pipeline's check round (answers cached in the store), its results saved there."""
     from updater.pipeline.check import check_units
     from updater.state.store import StateStore
 
-    task = None
-    if progress is not None:
-        task = progress.add_task(
-            "checking upstreams", total=sum(1 for t in tracked if t.problem is None)
-        )
+    if display is not None:
+        display.start_phase("checking upstreams", sum(1 for t in tracked if t.problem is None))
 
     def advance(n: int) -> None:
-        if progress is not None and task is not None:
-            progress.advance(task, n)
+        if display is not None:
+            display.advance(n)
 
     with StateStore.open(ctx.state_url) as store:
         results = check_units(ctx, tracked, store=store, on_done=advance).results
@@ -78,6 +75,7 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
                     "latest": latest,
                     "outdated": bool(d and d.outdated),
                     "rev": d.rev if d is not None else None,
+                    "current_rev": t.current_rev,
                     "newest": d.newest if d is not None else None,
                     "age": _age(date, now) or None,
                     "released_at": date.isoformat() if date else None,
@@ -92,33 +90,6 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
                 }
             )
     return sorted(out, key=lambda r: str(r["package"]))
-
-
-def _table(data: list[dict[str, Any]]) -> Table:
-    table = Table(title="updater check")
-    for col in ("package", "current", "latest", "age", "source", "skipped / problem"):
-        table.add_column(col, overflow="fold")
-    for r in data:
-        latest = r["latest"] or ""
-        if r["outdated"]:
-            rev = r["rev"] or ""
-            latest = f"[bold green]{latest}[/]" + (
-                f" ({rev[:12]})" if rev and rev != latest else ""
-            )
-        notes = [f"{s['version']}: {s['reason']}" for s in r["skipped"]]
-        if r["error"]:
-            notes.append(f"[red]error: {r['error']}[/]")
-        if r["problem"]:
-            notes.append(f"[yellow]{r['problem']}[/]")
-        table.add_row(
-            r["package"],
-            r["current"] or "",
-            latest,
-            r["age"] or "",
-            r["source"] or "",
-            "\n".join(notes),
-        )
-    return table
 
 
 @click.command("check")
@@ -147,16 +118,20 @@ def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     # versions of one repository) is several units, each outdated, current or floating on its
     # own; the requests to one source are still sent once.
     tracked = tracked_units(scan, ctx.config, packages)
-    console = Console(stderr=True)
-    if console.is_terminal and not as_json:
-        with Progress(console=console, transient=True) as progress:
-            results = run_check(ctx, tracked, progress)
-    else:
-        results = run_check(ctx, tracked, None)
+    started = time.monotonic()
+    err = Console(stderr=True)
+    display = Display(err, "check")
+    with display.shown():
+        results = run_check(ctx, tracked, display)
     data = rows(results)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
-        Console().print(_table(data))
+        table, below = check_table(data)
+        out = Console()
+        out.print(table)
+        for line in below:
+            out.print(line, markup=False, highlight=False)
+    display.finish(check_summary(data, time.monotonic() - started))
     if failed(results):
         raise click.exceptions.Exit(1)

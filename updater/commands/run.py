@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +21,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from updater.commands.display import Display, Summary
 from updater.context import AppContext
 from updater.errors import UsageError
 
 if TYPE_CHECKING:
     from updater.delivery.report import DeliveryReport
     from updater.engine.result import UpdateResult
+    from updater.engine.tracking import Checked
+    from updater.pipeline.run import PipelineEvents
 
 
 def _table(results: Sequence[UpdateResult]) -> Table:
@@ -147,7 +152,9 @@ def command(
         # The dashboard says when the configured schedule (the cron workflow) runs next.
         scheduled=True,
     )
+    started = time.monotonic()
     err = Console(stderr=True)
+    display = Display(err, "run")
     step = EngineStep(
         ctx,
         dry_run=dry_run,
@@ -156,16 +163,43 @@ def command(
         deliver=not no_pr,
         # --all over the whole repository: delivery forgets units that are gone.
         complete=all_ and request.shard.is_whole,
-        console=err,
+        # One live line for the whole run (display.py), not the engine's own.
+        on_step=display.unit_step,
     )
-    report = run_pipeline(ctx, request, step)
+    with display.shown():
+        display.start_phase("checking upstreams")
+        report = run_pipeline(ctx, request, step, events=_phases(display))
     if shard is not None and not report.results:
         err.print(f"shard {shard}: no package to update")
         return
     _print(report.results, report.delivery, as_json=as_json, dry_run=dry_run, err=err)
+    display.finish(_summary(report.results, report.delivery, time.monotonic() - started))
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
     if failed or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
+
+
+def _phases(display: Display) -> PipelineEvents:
+    """Moves the live line from the check to the updates."""
+    from updater.pipeline.run import PipelineEvents
+
+    class Phases(PipelineEvents):
+        def checked(self, results: Sequence[Checked]) -> None:
+            outdated = sum(1 for c in results if c.decision is not None and c.decision.outdated)
+            display.start_phase("updating", outdated)
+
+    return Phases()
+
+
+def _summary(
+    results: Sequence[UpdateResult], delivery: DeliveryReport | None, seconds: float
+) -> Summary:
+    counts = Counter(r.outcome.value for r in results)
+    if delivery is not None:
+        counts["pr opened"] = len(delivery.opened)
+        counts["pr updated"] = len(delivery.updated)
+        counts["not delivered"] = len(delivery.errors)
+    return Summary("ran", len(results), "units", counts, seconds)
 
 
 def _print(
