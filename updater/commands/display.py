@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -50,12 +51,13 @@ class Summary:
 
     verb: str  # "checked", "ran"
     total: int
-    noun: str  # "units", "packages"
+    noun: str  # "unit", "package"
     counts: Mapping[str, int]
     seconds: float
 
     def line(self) -> str:
-        text = f"{self.verb} {self.total} {self.noun} in {elapsed_text(self.seconds)}"
+        noun = self.noun if self.total == 1 else self.noun + "s"
+        text = f"{self.verb} {self.total} {noun} in {elapsed_text(self.seconds)}"
         detail = counts_text(self.counts)
         return f"{text}: {detail}" if detail else text
 
@@ -168,12 +170,12 @@ def _rev_text(value: str | None, rev: str | None) -> str:
 def check_table(data: Sequence[Mapping[str, Any]]) -> tuple[Table, list[str]]:
     """The table of `updater check`, and the lines below it: each error once, with the
     packages it hit. `data` are the rows of `check --json`."""
-    table = Table(title="updater check", expand=False)
-    table.add_column("package", overflow="fold", ratio=3)
-    table.add_column("current", overflow="fold", ratio=2)
-    table.add_column("latest", overflow="fold", ratio=2)
+    table = Table(title="updater check", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("package", overflow="fold", min_width=18)
+    table.add_column("current", overflow="fold")
+    table.add_column("latest", overflow="fold")
     table.add_column("age", no_wrap=True)
-    table.add_column("notes", overflow="ellipsis", no_wrap=True, ratio=2)
+    table.add_column("notes", overflow="fold", max_width=32)
     errors: dict[str, list[str]] = {}
     for r in data:
         commit_pin = r.get("mode") == "branch"
@@ -212,4 +214,4 @@ def check_summary(data: Sequence[Mapping[str, Any]], seconds: float) -> Summary:
             counts["skipped"] += 1
         else:
             counts["outdated" if r["outdated"] else "up to date"] += 1
-    return Summary("checked", len(data), "packages", counts, seconds)
+    return Summary("checked", len(data), "package", counts, seconds)

@@ -199,7 +199,7 @@ def _summary(
         counts["pr opened"] = len(delivery.opened)
         counts["pr updated"] = len(delivery.updated)
         counts["not delivered"] = len(delivery.errors)
-    return Summary("ran", len(results), "units", counts, seconds)
+    return Summary("ran", len(results), "unit", counts, seconds)
 
 
 def _print(

@@ -96,7 +96,8 @@ def _version(version: str | None, rev: str | None, when: datetime | None) -> str
         parts.append(f'<code class="rev" title="{_e(rev)}">{_e(short)}</code>')
     if when is not None:
         parts.append(f'<time datetime="{_e(when.isoformat())}">{when:%Y-%m-%d}</time>')
-    return " ".join(parts)
+    # One element: on a phone the cell is a flex line of its label and this.
+    return f'<span class="vr">{" ".join(parts)}</span>' if parts else ""
 
 
 def _latest(row: PackageRow) -> tuple[str | None, str | None, datetime | None]:
