@@ -225,6 +225,7 @@ class StateStore:
     def save_check_results(self, records: Sequence[CheckRecord]) -> None:
         with self.session() as s:
             for r in records:
+                current_date = r.current_date or _known_date(s.get(CheckResultRow, r.package), r)
                 skipped = json.dumps(
                     [{"tag": k.tag, "version": k.version, "reason": k.reason} for k in r.skipped]
                 )
@@ -241,7 +242,7 @@ class StateStore:
                         mode=r.mode,
                         current_rev=_cut(r.current_rev, 256),
                         latest_rev=_cut(r.latest_rev, 256),
-                        current_date=r.current_date,
+                        current_date=current_date,
                         latest_date=r.latest_date,
                         compare_url=r.compare_url
                         if r.compare_url and len(r.compare_url) <= 1024
@@ -271,6 +272,18 @@ class StateStore:
                 )
                 for r in rows
             ]
+
+
+def _known_date(previous: CheckResultRow | None, r: CheckRecord) -> datetime | None:
+    """The date of the pinned revision as an earlier check saw it: an upstream that gives no
+    date for the commit a pin holds (a branch head moved on) gave it when that commit was new."""
+    if previous is None or not r.current_rev:
+        return None
+    if previous.latest_rev == r.current_rev:
+        return utc(previous.latest_date)
+    if previous.current_rev == r.current_rev:
+        return utc(previous.current_date)
+    return None
 
 
 def _cut(value: str | None, limit: int) -> str | None:
