@@ -10,7 +10,9 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping, MutableMapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from typing import Any, Literal, TextIO
 
 import structlog
@@ -107,6 +109,68 @@ def register_secret(secret: str) -> None:
     _REDACTOR.add_secret(secret)
 
 
+LineSink = Callable[[str], None]
+
+
+class LogStream:
+    """Where log records are written: the stream, or while a live display runs (a progress
+    line on the terminal), the display, which prints them above itself.
+
+    On a terminal each record is wrapped to the terminal's width by rich, so a record never
+    runs past the right edge; elsewhere the stream gets the lines as they are.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._pending = ""
+        self._lock = threading.Lock()
+        self._console: Any = None
+        if out.isatty():
+            from rich.console import Console
+
+            self._console = Console(file=out, highlight=False, soft_wrap=False)
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._pending += text
+            while "\n" in self._pending:
+                line, self._pending = self._pending.split("\n", 1)
+                self._emit(line)
+        return len(text)
+
+    def _emit(self, line: str) -> None:
+        sink = _SINK
+        if sink is not None:
+            sink(line)
+        elif self._console is not None:
+            from rich.text import Text
+
+            self._console.print(Text.from_ansi(line))
+        else:
+            self.out.write(line + "\n")
+
+    def flush(self) -> None:
+        if _SINK is None:
+            self.out.flush()
+
+    def isatty(self) -> bool:
+        return self.out.isatty()
+
+
+_SINK: LineSink | None = None
+
+
+@contextmanager
+def log_sink(sink: LineSink) -> Iterator[None]:
+    """Send every log record's lines to `sink` while the block runs (a live display)."""
+    global _SINK
+    previous, _SINK = _SINK, sink
+    try:
+        yield
+    finally:
+        _SINK = previous
+
+
 def configure_logging(
     verbosity: int = 0, fmt: LogFormat = "auto", stream: TextIO | None = None
 ) -> None:
@@ -131,7 +195,7 @@ def configure_logging(
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=out),
+        logger_factory=structlog.PrintLoggerFactory(file=LogStream(out)),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
 

@@ -200,6 +200,9 @@ def test_status_page_escapes_upstream_data(service: tuple[Service, ReportingCycl
     # The update's error (newer than the check's) is the one shown, escaped.
     assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>" not in page and "<script>x" not in page
     assert "javascript:" not in page  # a hostile PR URL is not a link
-    assert '<a href="https://github.com/o/r/pull/7" rel="noopener noreferrer">#7</a>' in page
-    assert page.count("<tr><td") == 3 and 'name="viewport"' in page
-    assert 'class="state state-up-to-date">up to date<' in page
+    assert (
+        '<a class="pr" href="https://github.com/o/r/pull/7" rel="noopener noreferrer">#7</a>'
+        in page
+    )
+    assert page.count('<tr class="row"') == 3 and 'name="viewport"' in page
+    assert 'class="state c-up-to-date">up to date<' in page

@@ -8,6 +8,7 @@ state consistent (a run cut short during the check saves nothing).
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -139,7 +140,11 @@ def test_serve_runs_on_request_reports_and_stops_cleanly(world: SmallWorld, tmp_
         assert m[("updater_update_duration_seconds_count", ())] == 1
 
         page = http("GET", base + "/")[2].decode()
-        assert ">1.1.0<" in page and "state-updated" in page and "state-up-to-date" in page
+        assert ">1.1.0<" in page and 'c-pr-open">updated<' in page
+        assert 'c-up-to-date">up to date<' in page
+        # The run just finished is in the chart, with its counts.
+        assert re.search(r'<g class="run" data-run="\d+" data-status="ok">', page)
+        assert re.search(r"<title>run \d+ \(http\)[^<]*updated 1", page)
 
         # One package only, by name: the cycle takes just its source group.
         status, _h, _b = http("POST", base + "/run?package=acme-cli", TOKEN_HEADER)

@@ -159,3 +159,23 @@ def test_unreachable_database_is_a_one_line_error() -> None:
     with pytest.raises(UpdaterError) as err:
         StateStore.open(f"postgresql+psycopg://nobody:secretpw@127.0.0.1:{_free_port()}/x")
     assert "\n" not in str(err.value) and "secretpw" not in str(err.value)
+
+
+def test_a_pinned_commit_keeps_the_date_an_earlier_check_saw(tmp_path: Path) -> None:
+    old, new = "a" * 40, "b" * 40
+    day = datetime(2025, 2, 10, 17, tzinfo=UTC)
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        seen = CheckRecord("tool", "0.1.0", "0.1.0", True, "github:o/tool", mode="branch",
+                           current_rev=old, latest_rev=new, latest_date=day)  # fmt: skip
+        store.save_check_results([seen])
+        # The PR was merged: the pin holds `new`, whose date the upstream no longer gives.
+        store.save_check_results([CheckRecord("tool", "0.1.0", "0.1.0", False, "github:o/tool",
+                                              mode="branch", current_rev=new)])  # fmt: skip
+        (row,) = store.check_results()
+        assert row.current_rev == new and row.current_date == day
+        store.save_check_results([CheckRecord("tool", "0.1.0", "0.1.0", False, "github:o/tool",
+                                              mode="branch", current_rev=new)])  # fmt: skip
+        assert store.check_results()[0].current_date == day
+        store.save_check_results([CheckRecord("tool", "0.1.0", "0.1.0", False, "github:o/tool",
+                                              mode="branch", current_rev="c" * 40)])  # fmt: skip
+        assert store.check_results()[0].current_date is None

@@ -6,15 +6,15 @@ finish and are reported), 2 for usage errors.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
+from updater.commands.display import Display, check_summary, check_table
 from updater.commands.output import OutputFormat, format_option, write_records
 from updater.context import AppContext
 from updater.errors import UsageError
@@ -27,20 +27,17 @@ if TYPE_CHECKING:
 # so `updater --help` and the other subcommands do not pay for them.
 
 
-def run_check(ctx: AppContext, tracked: Sequence[Tracked], progress: Progress | None) -> CheckRound:
+def run_check(ctx: AppContext, tracked: Sequence[Tracked], display: Display | None) -> CheckRound:
     """The pipeline's check round (answers cached in the store), its results saved there."""
     from updater.pipeline.check import check_units
     from updater.state.store import StateStore
 
-    task = None
-    if progress is not None:
-        task = progress.add_task(
-            "checking upstreams", total=sum(1 for t in tracked if t.problem is None)
-        )
+    if display is not None:
+        display.start_phase("checking upstreams", sum(1 for t in tracked if t.problem is None))
 
     def advance(n: int) -> None:
-        if progress is not None and task is not None:
-            progress.advance(task, n)
+        if display is not None:
+            display.advance(n)
 
     with StateStore.open(ctx.state_url) as store:
         round_ = check_units(ctx, tracked, store=store, on_done=advance)
@@ -78,6 +75,7 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
                     "latest": latest,
                     "outdated": bool(d and d.outdated),
                     "rev": d.rev if d is not None else None,
+                    "current_rev": t.current_rev,
                     "newest": d.newest if d is not None else None,
                     "age": _age(date, now) or None,
                     "released_at": date.isoformat() if date else None,
@@ -92,46 +90,6 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
                 }
             )
     return sorted(out, key=lambda r: str(r["package"]))
-
-
-def _note(skipped: dict[str, Any], current: str | None) -> str:
-    """`20231102: shape (date, not N.N.N like 1.1.0)`: a reason, and for a shape what differs."""
-    from updater.version.scheme import shape_of
-
-    text = f"{skipped['version']}: {skipped['reason']}"
-    if skipped["reason"] == "shape" and current:
-        theirs, ours = shape_of(skipped["version"]), shape_of(current)
-        text += f" ({theirs.describe()}, not {ours.describe()} like {current})"
-    return text
-
-
-def _table(data: list[dict[str, Any]]) -> Table:
-    table = Table(title="updater check")
-    for col in ("package", "current", "latest", "age", "source", "skipped / problem"):
-        table.add_column(col, overflow="fold")
-    for r in data:
-        latest = r["latest"] or ""
-        if r["outdated"]:
-            rev = r["rev"] or ""
-            day = (r["released_at"] or "")[:10]
-            latest = f"[bold green]{latest}[/]" + (
-                f" ({rev[:12]})" if rev and rev[:12] != latest and rev != latest else ""
-            )
-            latest += f" {day}" if day and r["mode"] == "branch" else ""
-        notes = [_note(s, r["current"]) for s in r["skipped"]]
-        if r["error"]:
-            notes.append(f"[red]error: {r['error']}[/]")
-        if r["problem"]:
-            notes.append(f"[yellow]{r['problem']}[/]")
-        table.add_row(
-            r["package"],
-            r["current"] or "",
-            latest,
-            r["age"] or "",
-            r["source"] or "",
-            "\n".join(notes),
-        )
-    return table
 
 
 @click.command("check")
@@ -163,19 +121,22 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
     # versions of one repository) is several units, each outdated, current or floating on its
     # own; the requests to one source are still sent once.
     tracked = tracked_units(scan, ctx.config, packages)
-    console = Console(stderr=True)
-    if console.is_terminal and output_format == "table":
-        with Progress(console=console, transient=True) as progress:
-            round_ = run_check(ctx, tracked, progress)
-    else:
-        round_ = run_check(ctx, tracked, None)
+    started = time.monotonic()
+    err = Console(stderr=True)
+    display = Display(err, "check")
+    with display.shown():
+        round_ = run_check(ctx, tracked, display)
     data = rows(round_.results)
     if output_format == "table":
         # A unit that failed for a shared cause (a host down, a token refused) is not a row:
         # the cause is said once below, with how many it kept from being checked.
         shown = [r for r in data if not any(c.concerns(r["error"]) for c in round_.causes)]
         if shown or not round_.causes:
-            Console().print(_table(shown))
+            table, below = check_table(shown)
+            out = Console()
+            out.print(table)
+            for line in below:
+                out.print(line, markup=False, highlight=False)
     else:
         write_records(data, output_format)
     for cause in round_.causes:
@@ -183,6 +144,7 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
         click.echo(f"updater: error: {cause.line()} ({hit} not checked)", err=True)
     refused = refusals(round_.results)
     for r in refused:
-        console.print(r.line(), markup=False, highlight=False, soft_wrap=True)
+        err.print(r.line(), markup=False, highlight=False, soft_wrap=True)
+    display.finish(check_summary(data, time.monotonic() - started))
     if failed(round_.results) or refused:
         raise click.exceptions.Exit(1)

@@ -11,6 +11,8 @@ not be delivered) or an upstream's tag was refused (each is named), 2 for usage 
 from __future__ import annotations
 
 import sys
+import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from updater.commands.display import Display, Summary
 from updater.commands.output import OutputFormat, format_option, write_records
 from updater.context import AppContext
 from updater.errors import UsageError
@@ -28,7 +31,9 @@ NO_FORGE = "updater: no forge configured: branches only, no pull requests"
 if TYPE_CHECKING:
     from updater.delivery.report import DeliveryReport
     from updater.engine.result import UpdateResult
+    from updater.engine.tracking import Checked
     from updater.pipeline.report import PipelineReport
+    from updater.pipeline.run import PipelineEvents
 
 
 def _table(results: Sequence[UpdateResult]) -> Table:
@@ -152,7 +157,9 @@ def command(
         # The dashboard says when the configured schedule (the cron workflow) runs next.
         scheduled=True,
     )
+    started = time.monotonic()
     err = Console(stderr=True)
+    display = Display(err, "run")
     step = EngineStep(
         ctx,
         dry_run=dry_run,
@@ -161,15 +168,20 @@ def command(
         deliver=not no_pr,
         # --all over the whole repository: delivery forgets units that are gone.
         complete=all_ and request.shard.is_whole,
-        console=err,
+        # One live line for the whole run (display.py), not the engine's own.
+        on_step=display.unit_step,
     )
-    if dry_run:
-        report = run_pipeline(ctx, request, step)  # writes nothing: no lock to take
-    else:
-        # One run at a time: a second `run` (or a `serve`/`demo` cycle) stops saying who runs.
-        label = None if request.shard.is_whole else request.shard.label
-        with held_run_lock(ctx.state_url, ctx.repo, label):
-            report = run_pipeline(ctx, request, step)
+    with display.shown():
+        display.start_phase("checking upstreams")
+        if dry_run:
+            # Writes nothing: no lock to take.
+            report = run_pipeline(ctx, request, step, events=_phases(display))
+        else:
+            # One run at a time: a second `run` (or a `serve`/`demo` cycle) stops saying who
+            # runs.
+            label = None if request.shard.is_whole else request.shard.label
+            with held_run_lock(ctx.state_url, ctx.repo, label):
+                report = run_pipeline(ctx, request, step, events=_phases(display))
     if not no_pr and not dry_run and ctx.endpoints.repository is None:
         # Once the run got this far (the configuration and names were fine), in one line.
         click.echo(NO_FORGE, err=True)
@@ -183,6 +195,7 @@ def command(
     refused = report.refused
     for r in refused:
         err.print(r.line(), markup=False, highlight=False, soft_wrap=True)
+    display.finish(_summary(report.results, report.delivery, time.monotonic() - started))
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
     if failed or refused or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
@@ -196,6 +209,29 @@ def _stopped(report: PipelineReport, output_format: OutputFormat) -> None:
         # click, not rich: one line however narrow the terminal.
         click.echo(f"updater: error: {cause.line()}", err=True)
     raise click.exceptions.Exit(1)
+
+
+def _phases(display: Display) -> PipelineEvents:
+    """Moves the live line from the check to the updates."""
+    from updater.pipeline.run import PipelineEvents
+
+    class Phases(PipelineEvents):
+        def checked(self, results: Sequence[Checked]) -> None:
+            outdated = sum(1 for c in results if c.decision is not None and c.decision.outdated)
+            display.start_phase("updating", outdated)
+
+    return Phases()
+
+
+def _summary(
+    results: Sequence[UpdateResult], delivery: DeliveryReport | None, seconds: float
+) -> Summary:
+    counts = Counter(r.outcome.value for r in results)
+    if delivery is not None:
+        counts["pr opened"] = len(delivery.opened)
+        counts["pr updated"] = len(delivery.updated)
+        counts["not delivered"] = len(delivery.errors)
+    return Summary("ran", len(results), "unit", counts, seconds)
 
 
 def _print(

@@ -330,6 +330,8 @@ class Delivery:
                 old=result.old,
                 new=result.new,
             )
+        proposal = proposal_of(result, done.name or result.unit, self.ctx.config)
+        systems = proposal.systems
         return UnitOutcome(
             unit=result.unit,
             outcome=result.outcome.value,  # type: ignore[arg-type]
@@ -339,6 +341,11 @@ class Delivery:
             old=result.old,
             new=result.new,
             pull=done.pull,
+            compare=proposal.links.compare,
+            old_commit=proposal.commits.old if proposal.commits else None,
+            new_commit=proposal.commits.new if proposal.commits else None,
+            systems_refreshed=tuple(m.system for m in systems if m.refreshed),
+            systems_left=tuple(m.system for m in systems if not m.refreshed),
         )
 
     def publish_dashboard(self, next_run: datetime | None) -> int | None:

@@ -11,12 +11,13 @@ layer validates every URL again before rendering it, and sanitises the release n
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from updater.config import Config
 from updater.engine.result import UpdateResult
 from updater.engine.units import Unit
 from updater.forge.models import (
+    CommitRange,
     PinChange,
     ProposedUpdate,
     ReleaseLinks,
@@ -24,11 +25,10 @@ from updater.forge.models import (
     VerificationStep,
 )
 from updater.nixfile.model import PinKind
+from updater.weblinks import Repository, repository_of_group
 
-# Forges by host when the config's [forges] does not name them.
-_KNOWN_HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "forgejo"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+\-]{0,254}$")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
 def group_of(unit: str) -> str:
@@ -53,14 +53,9 @@ def name_of(result: UpdateResult, branch_prefix: str) -> str:
     return _UNSAFE.sub("-", label.lstrip("@")).strip("-.") or "update"
 
 
-def _forge_kind(host: str, config: Config) -> str | None:
-    if host in config.forges:
-        return config.forges[host].type
-    return _KNOWN_HOSTS.get(host)
-
-
-def _ref(value: str | None) -> str | None:
-    return quote(value, safe="/") if value and _REF.match(value) else None
+def repository_of(unit: str, config: Config) -> Repository | None:
+    """The upstream repository of a unit, when its forge's web pages are known."""
+    return repository_of_group(group_of(unit), {host: f.type for host, f in config.forges.items()})
 
 
 def _upstream_page(url: str | None, host: str, path: str) -> str | None:
@@ -86,26 +81,26 @@ def _upstream_page(url: str | None, host: str, path: str) -> str | None:
 
 
 def release_links(result: UpdateResult, config: Config) -> ReleaseLinks:
-    group = group_of(result.unit)
-    host, _, path = group.partition("/")
-    kind = _forge_kind(host, config)
-    if kind not in ("github", "forgejo", "gitea", "gitlab") or path.count("/") != 1:
+    repo = repository_of(result.unit, config)
+    if repo is None:
         return ReleaseLinks()
-    base = f"https://{group}"
-    sep = "/-" if kind == "gitlab" else ""
-    release = _upstream_page(result.release_url, host, path)
-    tag = _ref(result.tag)
-    if release is None and tag is not None:
-        release = (
-            f"{base}{sep}/releases/{tag}" if kind == "gitlab" else f"{base}/releases/tag/{tag}"
-        )
+    release = _upstream_page(result.release_url, repo.host, f"{repo.owner}/{repo.name}")
+    if release is None:
+        release = repo.release(result.tag)
     compare = None
     moved = [c for c in result.changes if c.kind in (PinKind.REV, PinKind.TAG)]
     if moved:
-        old, new = _ref(moved[0].old), _ref(moved[0].new)
-        if old and new:
-            compare = f"{base}{sep}/compare/{old}...{new}"
+        compare = repo.compare(moved[0].old, moved[0].new)
     return ReleaseLinks(release=release, compare=compare)
+
+
+def commit_range(result: UpdateResult) -> CommitRange | None:
+    """For a commit pin: the upstream commits it moves between."""
+    moved = [c for c in result.changes if c.kind is PinKind.REV]
+    for c in moved:
+        if _COMMIT.match(c.old.lower()) and _COMMIT.match(c.new.lower()):
+            return CommitRange(c.old.lower(), c.new.lower())
+    return None
 
 
 def _attribute(change_attr: str, kind: PinKind) -> str:
@@ -138,7 +133,14 @@ def proposal_of(result: UpdateResult, name: str, config: Config) -> ProposedUpda
         packages=result.packages,
         upstream=_upstream_name(result.unit),
         pins=tuple(
-            PinChange(c.location.file, c.location.line, _attribute(c.attr, c.kind), c.old, c.new)
+            PinChange(
+                c.location.file,
+                c.location.line,
+                _attribute(c.attr, c.kind),
+                c.old,
+                c.new,
+                c.system,
+            )
             for c in result.changes
         ),
         links=release_links(result, config),
@@ -148,4 +150,5 @@ def proposal_of(result: UpdateResult, name: str, config: Config) -> ProposedUpda
             UnrefreshedHash(h.location.file, h.location.line, h.system or "?", h.reason)
             for h in result.not_refreshed
         ),
+        commits=commit_range(result),
     )

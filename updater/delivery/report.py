@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from updater.forge.models import (
+    CommitRange,
     DashboardData,
     DeclinedEntry,
     FailureEntry,
     OpenPullEntry,
     OutdatedPackage,
+    SystemRefresh,
     WriteIntent,
 )
 from updater.state.delivery import DeclinedRecord, PullRecord, UnitOutcome
@@ -81,6 +83,16 @@ class DeliveryReport:
         return out
 
 
+def _commits(o: UnitOutcome) -> CommitRange | None:
+    return CommitRange(o.old_commit, o.new_commit) if o.old_commit and o.new_commit else None
+
+
+def _systems(o: UnitOutcome) -> tuple[SystemRefresh, ...]:
+    marks = [SystemRefresh(s, True) for s in o.systems_refreshed]
+    marks += [SystemRefresh(s, False) for s in o.systems_left]
+    return tuple(sorted(marks, key=lambda m: m.system))
+
+
 def dashboard_data(
     outcomes: Sequence[UnitOutcome],
     open_pulls: Sequence[PullRecord],
@@ -89,13 +101,24 @@ def dashboard_data(
     next_run: datetime | None,
     now: datetime | None = None,
 ) -> DashboardData:
+    by_pull = {o.pull: o for o in outcomes if o.pull is not None}
+    by_name = {o.name: o for o in outcomes if o.name}
+
+    def entry(p: PullRecord) -> OpenPullEntry:
+        o = by_pull.get(p.number) or by_name.get(p.name)
+        if o is None or o.new != p.new:  # the outcome is of another version than the PR's
+            return OpenPullEntry(p.name, p.number, p.url, p.new)
+        return OpenPullEntry(p.name, p.number, p.url, p.new, o.compare, _commits(o), _systems(o))
+
     return DashboardData(
         outdated=tuple(
-            OutdatedPackage(o.name or o.unit, o.old or "?", o.new)
+            OutdatedPackage(
+                o.name or o.unit, o.old or "?", o.new, o.compare, _commits(o), _systems(o)
+            )
             for o in outcomes
             if o.outcome == "updated" and o.new
         ),
-        open_pulls=tuple(OpenPullEntry(p.name, p.number, p.url, p.new) for p in open_pulls),
+        open_pulls=tuple(entry(p) for p in open_pulls),
         failures=tuple(
             FailureEntry(o.name or o.unit, o.reason or "failed")
             for o in outcomes

@@ -51,6 +51,7 @@ class HashChange:
     new: str  # SRI; the file holds it in the pin's own notation
     how: str  # "build of <attr>", "same derivation as ...", "prefetch"
     drv: str | None = None
+    system: str | None = None  # the system of a per-platform entry
 
 
 @dataclass(frozen=True)
@@ -321,7 +322,16 @@ class _Applier:
         for r, got, how, drv in results:
             changes.append((r.pin, got.sri))
             self.changes.append(
-                HashChange(r.pin.location, r.pin.kind, r.pin.attr, r.pin.value, got.sri, how, drv)
+                HashChange(
+                    r.pin.location,
+                    r.pin.kind,
+                    r.pin.attr,
+                    r.pin.value,
+                    got.sri,
+                    how,
+                    drv,
+                    r.pin.system,
+                )
             )
             self.done.add(r.pin.location)
         self.write(changes)

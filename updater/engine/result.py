@@ -22,6 +22,7 @@ class PinChange:
     old: str
     new: str
     how: str = ""  # for hashes: which build (or prefetch) gave it
+    system: str | None = None  # the system of a per-platform entry
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ from updater.version.policy import (
     decide_release,
     version_of_tag,
 )
+from updater.weblinks import repository
+
+_DAY_IN_VERSION = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
 
 _KINDS: dict[str, SourceKind] = {
     "github": "github",
@@ -96,10 +99,26 @@ class Checked:
     release: UpstreamRelease | None = None
     # Tags the upstream offered that were refused (hostile names), reported by run and check.
     refused: tuple[RefusedTag, ...] = ()
+    # When the pinned revision was released or committed, when the upstream says.
+    current_date: datetime | None = None
+
+    @property
+    def compare_url(self) -> str | None:
+        """The upstream's view of what changed from the pinned revision to the decided one."""
+        t, d = self.tracked, self.decision
+        if t.source is None or d is None or not d.rev:
+            return None
+        s = t.source
+        return (
+            repo.compare(t.current_rev, d.rev)
+            if (repo := repository(s.kind, s.domain, s.owner, s.repo)) is not None
+            else None
+        )
 
     def records(self, now: datetime) -> list[CheckRecord]:
         t, d = self.tracked, self.decision
         skipped = tuple(SkippedRecord(s.tag, s.version, s.reason) for s in (d.skipped if d else ()))
+        compare = self.compare_url
         return [
             CheckRecord(
                 package=name,
@@ -110,6 +129,12 @@ class Checked:
                 skipped=skipped,
                 error=self.error or t.problem,
                 checked_at=now,
+                mode=t.policy.mode,
+                current_rev=t.current_rev,
+                latest_rev=d.rev if d and d.latest else None,
+                current_date=self.current_date,
+                latest_date=d.date if d and d.latest else None,
+                compare_url=compare,
             )
             for name in (t.packages or (t.group,))
         ]
@@ -388,7 +413,28 @@ def _checked(
     decision, release = decide(t, result, now)
     latest = decision.newest or decision.latest or t.current
     learnt.answered[req.source.id] = SourceAnswered(req.source.id, latest)
-    return Checked(t, decision, release=release, refused=result.refused)
+    return Checked(
+        t, decision, release=release, refused=result.refused, current_date=current_date(t, result)
+    )
+
+
+def current_date(t: Tracked, snapshot: UpstreamSnapshot) -> datetime | None:
+    """When the pinned revision was made: its release's date, the branch head's when the pin is
+    the head, else the day a placeholder version (`unstable-2025-01-02`) names."""
+    rev = (t.current_rev or "").lower()
+    if t.policy.mode == "branch":
+        head = snapshot.branch_head(t.policy.branch)
+        if head is not None and head.date is not None and head.commit == rev:
+            return head.date
+        m = _DAY_IN_VERSION.search(t.current or "")
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC) if m else None
+        except ValueError:
+            return None
+    for r in snapshot.candidates():
+        if r.date is not None and (r.tag == t.current_rev or (r.commit and r.commit == rev)):
+            return r.date
+    return None
 
 
 def decide(

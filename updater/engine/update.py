@@ -43,7 +43,9 @@ def _diff(root: Path, before: dict[str, bytes]) -> str:
 
 def _changes(plan: UpdatePlan, applied: Applied) -> tuple[PinChange, ...]:
     edits = [PinChange(e.pin.location, e.pin.kind, e.pin.attr, e.old, e.new) for e in plan.edits]
-    hashes = [PinChange(h.location, h.kind, h.attr, h.old, h.new, h.how) for h in applied.hashes]
+    hashes = [
+        PinChange(h.location, h.kind, h.attr, h.old, h.new, h.how, h.system) for h in applied.hashes
+    ]
     return tuple(edits + hashes)
 
 

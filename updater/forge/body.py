@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 
 from updater.forge.metadata import metadata_for, render_metadata
 from updater.forge.models import (
+    CommitRange,
     PinChange,
     ProposedUpdate,
     ReleaseLinks,
+    SystemRefresh,
     UnrefreshedHash,
     UpdateMetadata,
     VerificationStep,
@@ -229,6 +231,39 @@ def _pin_table(pins: tuple[PinChange, ...], max_rows: int) -> str:
     return "\n".join(rows)
 
 
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def commit_range(commits: CommitRange | None, compare: str | None = None) -> str:
+    """`` `abc1234` → `def5678` `` (with the new commit's date), linked to the compare view;
+    empty when either end is not a commit id."""
+    if commits is None or not _COMMIT.match(commits.old) or not _COMMIT.match(commits.new):
+        return ""
+    text = f"{code(commits.old[:7])} → {code(commits.new[:7])}"
+    if commits.new_date is not None:
+        text += f" ({commits.new_date:%Y-%m-%d})"
+    url = safe_url(compare)
+    return f"{text} · [compare]({url})" if url else text
+
+
+def system_marks(systems: tuple[SystemRefresh, ...]) -> str:
+    """One line: each system of the per-platform maps, refreshed or left as it was."""
+    return ", ".join(
+        f"{code(s.system)} {'✅ refreshed' if s.refreshed else '⏭️ not refreshed'}" for s in systems
+    )
+
+
+def _systems(systems: tuple[SystemRefresh, ...]) -> str:
+    lines = []
+    for s in systems:
+        if s.refreshed:
+            lines.append(f"- {code(s.system)}: ✅ refreshed, proven by Nix")
+        else:
+            reason = f": {inline_text(s.reason)}" if s.reason else ""
+            lines.append(f"- {code(s.system)}: ⏭️ not refreshed, left as it was{reason}")
+    return "\n".join(lines)
+
+
 def _verification(steps: tuple[VerificationStep, ...]) -> str:
     if not steps:
         return "- Nothing was built or checked: review before merging."
@@ -267,6 +302,9 @@ def _compose(update: ProposedUpdate, notes_limit: int, max_pin_rows: int) -> str
         listed = ", ".join(code(p) for p in update.packages[:50])
         more = f" and {len(update.packages) - 50} more" if len(update.packages) > 50 else ""
         sections.append(f"Packages built from this source: {listed}{more}.")
+    commits = commit_range(update.commits)
+    if commits:
+        sections.append(f"Commits: {commits}")
     links = _links_line(update.links)
     if links:
         sections.append(links)
@@ -277,6 +315,8 @@ def _compose(update: ProposedUpdate, notes_limit: int, max_pin_rows: int) -> str
     if update.pins:
         sections.append("### Changed pins\n\n" + _pin_table(update.pins, max_pin_rows))
     sections.append("### Verification\n\n" + _verification(update.verification))
+    if update.systems:
+        sections.append("### Per-platform hashes\n\n" + _systems(update.systems))
     if update.unrefreshed:
         sections.append(
             "### Per-platform hashes not refreshed\n\n"

@@ -14,9 +14,9 @@ from typing import Any
 
 from github.GithubException import UnknownObjectException
 
-from updater.forge.body import MAX_BODY, code, inline_text
+from updater.forge.body import MAX_BODY, code, commit_range, inline_text, safe_url, system_marks
 from updater.forge.client import ForgeClient
-from updater.forge.models import DashboardData
+from updater.forge.models import CommitRange, DashboardData, SystemRefresh
 from updater.logs import get_logger
 
 _log = get_logger("forge.dashboard")
@@ -40,10 +40,33 @@ def _section(title: str, rows: Sequence[str], empty: str) -> str:
     return f"## {title}\n\n" + "\n".join(shown)
 
 
+def _what_changed(
+    compare: str | None, commits: CommitRange | None, systems: tuple[SystemRefresh, ...]
+) -> str:
+    """What a reviewer follows: the commit range (linked) or the compare view, and each
+    system of a per-platform map, refreshed or not."""
+    parts = []
+    if commits_text := commit_range(commits, compare):
+        parts.append(f"commits {commits_text}")
+    elif url := safe_url(compare):
+        parts.append(f"[compare]({url})")
+    if systems:
+        parts.append(system_marks(systems))
+    return (" · " + " · ".join(parts)) if parts else ""
+
+
 def render_dashboard(data: DashboardData) -> str:
     """The issue body; every value from upstream in code spans or neutralised text."""
-    outdated = [f"- {code(p.name)}: {code(p.current)} → {code(p.latest)}" for p in data.outdated]
-    pulls = [f"- {code(p.name)} → {code(p.new_version)}: #{p.number}" for p in data.open_pulls]
+    outdated = [
+        f"- {code(p.name)}: {code(p.current)} → {code(p.latest)}"
+        + _what_changed(p.compare, p.commits, p.systems)
+        for p in data.outdated
+    ]
+    pulls = [
+        f"- {code(p.name)} → {code(p.new_version)}: #{p.number}"
+        + _what_changed(p.compare, p.commits, p.systems)
+        for p in data.open_pulls
+    ]
     failures = [f"- {code(f.name)}: {inline_text(f.reason)}" for f in data.failures]
     declined = [
         f"- {code(d.name)} {code(d.version)}" + (f" (#{d.pull} closed)" if d.pull else "")

@@ -21,6 +21,7 @@ class PinChange:
     attribute: str  # e.g. "rev", "hash", "vendorHash", "hash (x86_64-linux)"
     old: str
     new: str
+    system: str | None = None  # the system of a per-platform entry
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,24 @@ class ReleaseLinks:
 
 
 @dataclass(frozen=True)
+class CommitRange:
+    """The upstream commits a commit pin moves between (full ids; shown shortened)."""
+
+    old: str
+    new: str
+    new_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SystemRefresh:
+    """One system of a per-platform map: whether its hash was refreshed (proven by Nix)."""
+
+    system: str
+    refreshed: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class ProposedUpdate:
     """What the engine wants on the branch `{branch_prefix}{name}`.
 
@@ -70,6 +89,14 @@ class ProposedUpdate:
     unrefreshed: tuple[UnrefreshedHash, ...] = ()
     # The upstream (`owner/repo`), named in the title when the update has no package.
     upstream: str = ""
+    commits: CommitRange | None = None  # set for a commit pin
+
+    @property
+    def systems(self) -> tuple[SystemRefresh, ...]:
+        """Each system of the per-platform maps, refreshed or not (empty: no such map)."""
+        left = {u.attribute: u.reason for u in self.unrefreshed}
+        done = {p.system for p in self.pins if p.system} - set(left)
+        return tuple(SystemRefresh(s, s in done, left.get(s, "")) for s in sorted(done | set(left)))
 
 
 @dataclass(frozen=True)
@@ -171,6 +198,9 @@ class OutdatedPackage:
     name: str
     current: str
     latest: str
+    compare: str | None = None
+    commits: CommitRange | None = None
+    systems: tuple[SystemRefresh, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +209,9 @@ class OpenPullEntry:
     number: int
     url: str
     new_version: str
+    compare: str | None = None
+    commits: CommitRange | None = None
+    systems: tuple[SystemRefresh, ...] = ()
 
 
 @dataclass(frozen=True)

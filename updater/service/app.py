@@ -22,6 +22,7 @@ from updater.service.cycle import Cycle, CycleRequest
 from updater.service.http import ServiceHttpServer
 from updater.service.metrics import ServiceMetrics
 from updater.service.page import duration_text, render_page
+from updater.service.page_chart import RUNS_SHOWN
 from updater.service.scheduler import ServiceScheduler
 from updater.service.worker import RunResult, Submitted, Worker
 from updater.state.runlock import RunLock
@@ -98,7 +99,7 @@ class Service:
         now = datetime.now(UTC)
         rows = package_rows(self.store, self._known() or None)
         summary = [f"shard {self.shard}", f"{len(rows)} packages"]
-        runs = recent_runs(self.store, self.shard, limit=1)
+        runs = recent_runs(self.store, self.shard, limit=RUNS_SHOWN)
         if runs:
             r = runs[0]
             ago = duration_text((now - (r.finished_at or r.started_at)).total_seconds())
@@ -107,7 +108,7 @@ class Service:
             summary.append("a run is in progress")
         if self.scheduler and (nxt := self.scheduler.next_run()):
             summary.append(f"next run: {nxt}")
-        return render_page(rows, now, self.title, summary)
+        return render_page(rows, now, self.title, summary, runs)
 
     def knows_package(self, name: str) -> bool:
         return name in self._known()

@@ -75,6 +75,14 @@ class CycleReport:
     # Shared causes of the environment that stopped the cycle, one line each.
     causes: tuple[str, ...] = ()
 
+    def counts(self) -> dict[str, int]:
+        """What the status page's run chart draws: checked, failures and each unit status."""
+        return {
+            "checked": self.checked,
+            "failures": sum(self.failures.values()),
+            **{k: v for k, v in self.updates.items() if v},
+        }
+
     def summary(self) -> str:
         parts = [f"checked {self.checked}", f"outdated {self.outdated}"]
         parts += [f"{k} {v}" for k, v in sorted(self.updates.items())]

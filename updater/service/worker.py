@@ -175,7 +175,13 @@ class Worker:
         finally:
             try:
                 if run_id is not None:
-                    finish_run(self.store, run_id, status, report.summary() if report else "")
+                    finish_run(
+                        self.store,
+                        run_id,
+                        status,
+                        report.summary() if report else "",
+                        counts=report.counts() if report else None,
+                    )
             finally:
                 self.lock.release()
                 self.metrics.running.set(0)

@@ -69,6 +69,13 @@ class UnitOutcome:
     new: str | None = None
     pull: int | None = None
     updated_at: datetime | None = None
+    # What the dashboard links: the upstream's compare view, the commit range of a commit pin,
+    # and the systems of per-platform maps refreshed or left as they were.
+    compare: str | None = None
+    old_commit: str | None = None
+    new_commit: str | None = None
+    systems_refreshed: tuple[str, ...] = ()
+    systems_left: tuple[str, ...] = ()
 
 
 def _packages(text: str) -> tuple[str, ...]:
@@ -241,6 +248,11 @@ def save_outcomes(
                     "new": o.new[:256] if o.new else None,
                     "pull": o.pull,
                     "updated_at": o.updated_at or when,
+                    "compare": o.compare if o.compare and len(o.compare) <= 1024 else None,
+                    "old_commit": o.old_commit[:64] if o.old_commit else None,
+                    "new_commit": o.new_commit[:64] if o.new_commit else None,
+                    "systems_refreshed": json.dumps(list(o.systems_refreshed)),
+                    "systems_left": json.dumps(list(o.systems_left)),
                 }
                 for o in outcomes
             ],
@@ -264,6 +276,11 @@ def unit_outcomes(store: StateStore) -> list[UnitOutcome]:
                 new=r["new"],
                 pull=r["pull"],
                 updated_at=utc(r["updated_at"]),
+                compare=r["compare"],
+                old_commit=r["old_commit"],
+                new_commit=r["new_commit"],
+                systems_refreshed=_packages(r["systems_refreshed"] or "[]"),
+                systems_left=_packages(r["systems_left"] or "[]"),
             )
         )
     return out

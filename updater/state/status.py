@@ -6,8 +6,9 @@ that goes in or out is a frozen dataclass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -39,6 +40,14 @@ class RunRecord:
     finished_at: datetime | None
     status: str
     summary: str
+    # outcome -> count (updated, pr-opened, failed, ...; "checked" too), for the page's chart.
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return max(0.0, (self.finished_at - self.started_at).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,15 @@ class PackageRow:
     pr_url: str | None
     checked_at: datetime | None
     error: str | None
+    source: str | None = None
+    # "release", or "branch" for a commit pin: then the revisions are commits.
+    mode: str | None = None
+    current_rev: str | None = None
+    latest_rev: str | None = None
+    current_date: datetime | None = None
+    latest_date: datetime | None = None
+    compare_url: str | None = None
+    outdated: bool = False
 
 
 def start_run(
@@ -87,13 +105,23 @@ def start_run(
 
 
 def finish_run(
-    store: StateStore, run_id: int, status: RunStatus, summary: str, now: datetime | None = None
+    store: StateStore,
+    run_id: int,
+    status: RunStatus,
+    summary: str,
+    now: datetime | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> None:
     with store.session() as s:
         s.execute(
             update(runs_table)
             .where(runs_table.c.id == run_id)
-            .values(status=status, summary=summary[:4000], finished_at=now or utc_now())
+            .values(
+                status=status,
+                summary=summary[:4000],
+                finished_at=now or utc_now(),
+                counts=json.dumps(dict(counts), sort_keys=True) if counts else None,
+            )
         )
 
 
@@ -128,7 +156,18 @@ def _run(row: object) -> RunRecord:
         finished_at=utc(r["finished_at"]),
         status=r["status"],
         summary=r["summary"],
+        counts=_counts(r["counts"]),
     )
+
+
+def _counts(text: str | None) -> dict[str, int]:
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, int) and v >= 0}
 
 
 def recent_runs(store: StateStore, shard: str, limit: int = 10) -> list[RunRecord]:
@@ -181,6 +220,14 @@ def package_rows(store: StateStore, names: Iterable[str] | None = None) -> list[
                 pr_url=st.pr_url if st else None,
                 checked_at=c.checked_at if c else None,
                 error=(st.last_error if st and st.last_error else None) or (c.error if c else None),
+                source=c.source if c else None,
+                mode=c.mode if c else None,
+                current_rev=c.current_rev if c else None,
+                latest_rev=c.latest_rev if c else None,
+                current_date=c.current_date if c else None,
+                latest_date=c.latest_date if c else None,
+                compare_url=c.compare_url if c else None,
+                outdated=bool(c and c.outdated),
             )
         )
     return out

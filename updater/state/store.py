@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from updater.errors import ConfigError, UpdaterError
-from updater.state.rows import delete_in, replace_rows, select_in, utc, utc_now
+from updater.state.rows import chunks, delete_in, replace_rows, select_in, utc, utc_now
 from updater.state.tables import CheckResultRow, EtagRow, FailureRow, SourceVersionRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -95,6 +95,13 @@ class CheckRecord:
     skipped: tuple[SkippedRecord, ...] = ()
     error: str | None = None
     checked_at: datetime | None = None
+    # "release" or "branch" (a commit pin); the revisions (tag or commit) and their dates.
+    mode: str | None = None
+    current_rev: str | None = None
+    latest_rev: str | None = None
+    current_date: datetime | None = None
+    latest_date: datetime | None = None
+    compare_url: str | None = None
 
 
 def _prepare_sqlite(url: str) -> None:
@@ -285,22 +292,39 @@ class StateStore:
 
     def save_check_results(self, records: Sequence[CheckRecord]) -> None:
         now = utc_now()
-        rows = {
-            r.package: {
-                "package": r.package,
-                "current": r.current,
-                "latest": r.latest,
-                "outdated": r.outdated,
-                "source": r.source,
-                "skipped": json.dumps(
-                    [{"tag": k.tag, "version": k.version, "reason": k.reason} for k in r.skipped]
-                ),
-                "error": r.error,
-                "checked_at": r.checked_at or now,
-            }
-            for r in records
-        }
         with self.session() as s:
+            previous: dict[str, CheckResultRow] = {}
+            for chunk in chunks({r.package for r in records}):
+                found = s.scalars(select(CheckResultRow).where(CheckResultRow.package.in_(chunk)))
+                previous.update((row.package, row) for row in found)
+            rows = {
+                r.package: {
+                    "package": r.package,
+                    "current": r.current,
+                    "latest": r.latest,
+                    "outdated": r.outdated,
+                    "source": r.source,
+                    "skipped": json.dumps(
+                        [
+                            {"tag": k.tag, "version": k.version, "reason": k.reason}
+                            for k in r.skipped
+                        ]
+                    ),
+                    "error": r.error,
+                    "checked_at": r.checked_at or now,
+                    "mode": r.mode,
+                    "current_rev": _cut(r.current_rev, 256),
+                    "latest_rev": _cut(r.latest_rev, 256),
+                    "current_date": r.current_date or _known_date(previous.get(r.package), r),
+                    "latest_date": r.latest_date,
+                    "compare_url": r.compare_url
+                    if r.compare_url and len(r.compare_url) <= 1024
+                    else None,
+                }
+                for r in records
+            }
+            # The rows read above must not be flushed back over the ones written below.
+            s.expunge_all()
             replace_rows(s, _CHECK_RESULTS.c.package, list(rows.values()))
 
     def check_results(self) -> list[CheckRecord]:
@@ -316,9 +340,31 @@ class StateStore:
                     skipped=tuple(SkippedRecord(**k) for k in json.loads(r.skipped)),
                     error=r.error,
                     checked_at=utc(r.checked_at),
+                    mode=r.mode,
+                    current_rev=r.current_rev,
+                    latest_rev=r.latest_rev,
+                    current_date=utc(r.current_date),
+                    latest_date=utc(r.latest_date),
+                    compare_url=r.compare_url,
                 )
                 for r in rows
             ]
+
+
+def _known_date(previous: CheckResultRow | None, r: CheckRecord) -> datetime | None:
+    """The date of the pinned revision as an earlier check saw it: an upstream that gives no
+    date for the commit a pin holds (a branch head moved on) gave it when that commit was new."""
+    if previous is None or not r.current_rev:
+        return None
+    if previous.latest_rev == r.current_rev:
+        return utc(previous.latest_date)
+    if previous.current_rev == r.current_rev:
+        return utc(previous.current_date)
+    return None
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
 
 
 def _alembic_config() -> AlembicConfig:

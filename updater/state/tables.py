@@ -65,6 +65,14 @@ class CheckResultRow(Base):
     skipped: Mapped[str] = mapped_column(Text, default="[]")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the status page shows beside the versions (migration 0005_status_page_history):
+    # "release" or "branch" (a commit pin), the revisions and their dates, the compare view.
+    mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    current_rev: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    latest_rev: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    current_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    latest_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    compare_url: Mapped[str | None] = mapped_column(String(1024), nullable=True)
 
 
 # -- delivery (migration 0003_delivery) --------------------------------------------------------
@@ -106,6 +114,12 @@ outcomes_table = Table(
     Column("new", String(256), nullable=True),
     Column("pull", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # What the dashboard links (migration 0005_status_page_history).
+    Column("compare", String(1024), nullable=True),
+    Column("old_commit", String(64), nullable=True),
+    Column("new_commit", String(64), nullable=True),
+    Column("systems_refreshed", Text, nullable=True),
+    Column("systems_left", Text, nullable=True),
 )
 dashboard_table = Table(
     "dashboard_issue",
@@ -127,6 +141,8 @@ runs_table = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Column("status", String(32), nullable=False),
     Column("summary", Text, nullable=False),
+    # JSON {outcome: count} of the run (migration 0005_status_page_history): the page's chart.
+    Column("counts", Text, nullable=True),
 )
 Index("service_runs_shard_started", runs_table.c.shard, runs_table.c.started_at)
 packages_table = Table(
