@@ -23,16 +23,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from updater import nixhash
+from updater.engine.fodsweep import Identity, baseline, identities, sweep
 from updater.engine.hashes import REFRESHERS
 from updater.engine.plan import HashRefresh, UpdatePlan
 from updater.engine.settings import EngineSettings
 from updater.engine.sourcehash import prefetch_source
 from updater.errors import NixError, UnsafeValueError
 from updater.logs import get_logger
-from updater.nix.fixing import fix_drvs, fix_hash
+from updater.nix.closure import Fod
+from updater.nix.fixing import Fixed, fix_drvs, fix_hash
 from updater.nix.inspect import AttrInfo, FetchInfo, inspect_many
 from updater.nix.runner import Installable, NixRunner
 from updater.nixfile.edit import apply_edits, edit_for
+from updater.nixfile.literals import hash_literals
 from updater.nixfile.model import Location, Pin, PinKind, ScanResult
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import HashAlgo, NixHash
@@ -61,11 +64,25 @@ class BuildRecord:
 
 
 @dataclass(frozen=True)
+class Found:
+    """A hash literal the scan did not tie to the unit, refreshed because evaluation showed a
+    changed fixed-output derivation takes its hash from it."""
+
+    original: Pin
+    final: Pin  # where it is in the written file
+
+
+@dataclass(frozen=True)
 class Applied:
     hashes: tuple[HashChange, ...]
     builds: tuple[BuildRecord, ...]
     evaluations: int
     prefetches: int
+    # What verification compares the closure with: the derivations before any edit, and the
+    # outputs this unit built (by what names their paths).
+    base: frozenset[str] = frozenset()
+    produced: frozenset[Identity] = frozenset()
+    found: tuple[Found, ...] = ()
 
 
 def fake_for(pin: Pin) -> str:
@@ -114,10 +131,51 @@ class _Applier:
         self.evaluations = 0
         self.prefetches = 0
         self.got_by_drv: dict[str, NixHash] = {}
+        self.found: list[Pin] = []
         self.done: set[Location] = set()  # original locations of refreshed pins
         # Where each of the unit's pins is now: edits change lengths, so spans move. Tracked
         # from the bytes written instead of re-scanning the repository after every step.
         self.current: dict[Location, Pin] = {p.location: p for p in plan.unit.pins}
+        # Every other hash literal of the files the update may change: what the sweep
+        # (fodsweep.py) may find a changed fixed-output derivation's hash in.
+        taken = {(p.file, p.start, p.end) for p in plan.unit.pins}
+        self.candidates = [
+            pin
+            for rel in plan.files
+            for pin in hash_literals(root, rel)
+            if (pin.file, pin.start, pin.end) not in taken
+        ]
+        self.current.update((p.location, p) for p in self.candidates)
+        self.installables = [Installable(root, p, settings.mode) for p in plan.unit.packages]
+        self.base: frozenset[str] = frozenset()
+
+    @property
+    def runner(self) -> NixRunner:
+        return self.settings.runner
+
+    def on_step(self, name: str) -> None:
+        self.step(name)
+
+    def fix(self, drvs: Sequence[str], markers: frozenset[NixHash]) -> dict[str, Fixed]:
+        fixed = fix_drvs(self.runner, drvs, self.settings.build_locks, markers)
+        for drv, f in fixed.items():
+            self.got_by_drv[drv] = f.got
+            self.builds.append(BuildRecord(drv, "found by evaluation", f.seconds))
+        return fixed
+
+    def record_fixed(self, pin: Pin, fod: Fod, fixed: Fixed) -> None:
+        self.changes.append(
+            HashChange(
+                pin.location,
+                pin.kind,
+                pin.attr,
+                pin.value,
+                fixed.got.sri,
+                f"build of {fod.name} (found by evaluation)",
+                fixed.drv,
+            )
+        )
+        self.found.append(pin)
 
     def step(self, name: str) -> None:
         self.settings.on_step(self.plan.unit.id, name)
@@ -274,6 +332,7 @@ class _Applier:
                     expected_drv=info.derivation.drv_path,
                 )
             self.builds.append(BuildRecord(fixed.drv_path, name, fixed.seconds))
+            self.got_by_drv[fixed.drv_path] = fixed.got
             return fixed.got, f"build of {package} (no attribute path)", fixed.drv_path
         raise NixError(
             f"{r.pin.location}: this {r.pin.kind} has no attribute path and every package using "
@@ -321,10 +380,16 @@ class _Applier:
 
 
 def apply_plan(root: Path, plan: UpdatePlan, settings: EngineSettings) -> Applied:
-    """Write `plan` into the files under `root` and compute every hash it refreshes."""
+    """Write `plan` into the files under `root` and compute every hash it refreshes, then every
+    hash of a changed fixed-output derivation the plan did not name (fodsweep.py)."""
     applier = _Applier(root, plan, settings)
+    applier.step("evaluating the packages as they are")
+    base = baseline(settings.runner, applier.installables)
     applier.write_new_values()
     applier.refresh_all()
+    produced = identities(settings.runner, applier.got_by_drv)
+    sweep(applier, applier.installables, base, produced, applier.candidates)
+    produced = identities(settings.runner, applier.got_by_drv)
     _log.info(
         "unit applied",
         unit=plan.unit.id,
@@ -333,5 +398,11 @@ def apply_plan(root: Path, plan: UpdatePlan, settings: EngineSettings) -> Applie
         evaluations=applier.evaluations,
     )
     return Applied(
-        tuple(applier.changes), tuple(applier.builds), applier.evaluations, applier.prefetches
+        tuple(applier.changes),
+        tuple(applier.builds),
+        applier.evaluations,
+        applier.prefetches,
+        base=base,
+        produced=produced,
+        found=tuple(Found(p, applier.now(p)) for p in applier.found),
     )

@@ -62,6 +62,20 @@ class UpdatePlan:
     not_refreshed: tuple[NotRefreshed, ...]
     old_label: str  # what the message says the packages move from
     new_label: str  # ... and to
+    # The files defining the unit's packages: a fixed-output hash found by evaluation (one the
+    # scan did not tie to the unit) is refreshed in them too.
+    package_files: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file the update may change."""
+        return tuple(
+            sorted(
+                {e.pin.file for e in self.edits}
+                | {r.pin.file for r in self.refreshes}
+                | set(self.package_files)
+            )
+        )
 
     @property
     def moved_locations(self) -> frozenset[Location]:
@@ -125,6 +139,9 @@ def plan_update(
         not_refreshed=tuple(not_refreshed),
         old_label=old_label,
         new_label=new_label,
+        package_files=tuple(
+            sorted({ref.file for ref in scan.packages if ref.name in unit.packages})
+        ),
     )
 
 

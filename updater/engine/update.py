@@ -104,7 +104,7 @@ def _update(
             raise PlanRefused(f"no pins of {unit_id} at {settings.base_ref}")
         found.append(unit)
         plan = plan_update(scan, unit, target, config, settings.systems)
-        files = sorted({e.pin.file for e in plan.edits} | {r.pin.file for r in plan.refreshes})
+        files = list(plan.files)
         before = {rel: (ws.path / rel).read_bytes() for rel in files}
         applied = apply_plan(ws.path, plan, settings)
         with verification(ws.path, plan, applied, before, settings) as verdict:
