@@ -162,4 +162,5 @@ def _result(
         builds=len(applied.builds),
         build_drvs=tuple(b.drv for b in applied.builds),
         evaluations=applied.evaluations,
+        fods_proved=len(checked.proved),
     )

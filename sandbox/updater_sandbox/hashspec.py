@@ -1,0 +1,44 @@
+"""The upstreams of the hash world (sandbox/updater_sandbox/hashworld): one per kind of
+fixed-output hash the engine refreshes, each with a release that changes its dependencies.
+
+A world of its own, apart from the shared fixture NUR (whose pins other tests count):
+`World(root, specs=HASH_UPSTREAMS, nur_source=HASHWORLD)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from updater_sandbox.spec import AssetSpec, Kind, Project, Step, UpstreamSpec
+
+HASHWORLD = Path(__file__).resolve().parent / "hashworld"
+OWNER = "hw-example"
+
+
+def _release(version: str, deps: int) -> Step:
+    return Step(version, tag=f"v{version}", deps=deps)
+
+
+def _spec(key: str, kind: Kind, offset: int, assets: tuple[AssetSpec, ...] = ()) -> UpstreamSpec:
+    return UpstreamSpec(
+        key=key,
+        host="github.com",
+        owner=OWNER,
+        repo=key,
+        projects=(Project(key, kind),),
+        history=(_release("1.0.0", 1), _release("1.1.0", 2)),
+        assets=assets,
+        offset=offset * 3600,
+    )
+
+
+HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
+    # a source fetched by the scan's rules, and a release asset through a helper it cannot read
+    _spec("stale", Kind.PLAIN, 1, (AssetSpec("stale-{version}-data.tar.gz", True, "any"),)),
+    _spec("crate", Kind.RUST, 2),
+    _spec("yarnapp", Kind.YARN, 3),
+    _spec("pnpmapp", Kind.PNPM, 4),
+    _spec("npmapp", Kind.NPM, 5),
+    _spec("goproxy", Kind.GO, 6),
+    _spec("gomods", Kind.GO, 7),
+)

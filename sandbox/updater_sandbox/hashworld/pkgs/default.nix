@@ -1,0 +1,11 @@
+# One package per kind of fixed-output hash (see ../../hashspec.py for their upstreams).
+{ pkgs ? import <nixpkgs> { } }:
+{
+  stale = pkgs.callPackage ./stale.nix { };
+  crate = pkgs.callPackage ./crate.nix { };
+  yarnapp = pkgs.callPackage ./yarnapp.nix { };
+  pnpmapp = pkgs.callPackage ./pnpmapp.nix { };
+  npmapp = pkgs.callPackage ./npmapp.nix { };
+  goproxy = pkgs.callPackage ./goproxy.nix { };
+  gomods = pkgs.callPackage ./gomods.nix { };
+}
