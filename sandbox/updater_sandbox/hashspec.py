@@ -13,6 +13,7 @@ from updater_sandbox.spec import AssetSpec, Kind, Project, Step, UpstreamSpec
 
 HASHWORLD = Path(__file__).resolve().parent / "hashworld"
 OWNER = "hw-example"
+SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
 
 
 def _release(version: str, deps: int) -> Step:
@@ -41,4 +42,26 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
     _spec("npmapp", Kind.NPM, 5),
     _spec("goproxy", Kind.GO, 6),
     _spec("gomods", Kind.GO, 7),
+    # a release binary per Nix system, fetched by URL
+    _spec(
+        "bins",
+        Kind.PLAIN,
+        8,
+        tuple(AssetSpec(f"bins-{{version}}-{s}", False, s) for s in SYSTEMS),
+    ),
+    # a node_modules-style FOD whose output depends on the system that builds it
+    _spec("nodemods", Kind.NPM, 9),
 )
+
+
+def node_modules_hash(lock_text: str, system: str) -> str:
+    """The hash of nodemods' node_modules FOD as a builder of `system` would produce it."""
+    import re
+
+    from updater_sandbox import nar
+
+    lines = [
+        ln + "\n" for ln in lock_text.splitlines() if re.search(r'"(resolved|integrity)": ', ln)
+    ]
+    body = f"system: {system}\n" + "".join(lines)
+    return nar.tree_hash({"modules.txt": nar.TreeFile(body.encode())})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import pytest
 from engine_world import clone_nur, commit_change, git, git_state, release, show, update
 
 from updater.engine.result import Outcome
+from updater.nixhash import parse
 from updater_sandbox import nar
-from updater_sandbox.hashspec import HASH_UPSTREAMS, HASHWORLD
+from updater_sandbox.hashspec import HASH_UPSTREAMS, HASHWORLD, SYSTEMS, node_modules_hash
 from updater_sandbox.spec import LOCK_RULES, Kind
 from updater_sandbox.world import World
 
@@ -37,11 +39,16 @@ def hnur(hworld: World, tmp_path: Path) -> Path:
     return clone_nur(hworld, tmp_path / "nur")
 
 
-def _moved(w: World, nur: Path, key: str) -> str:
+def _moved(w: World, nur: Path, key: str, how: dict[str, str] | None = None) -> str:
+    """Update `key` to v1.1.0; `how` maps a changed attribute to the start of how it was
+    computed."""
     result = update(w, nur, f"github.com/hw-example/{key}", release(w, key, "v1.1.0"))
     assert result.outcome is Outcome.UPDATED, result.reason + result.log_tail
     assert result.verified and result.built
     assert len(result.build_drvs) == len(set(result.build_drvs)), "a derivation built twice"
+    for attr, start in (how or {}).items():
+        hows = [c.how for c in result.changes if c.attr == attr]
+        assert any(h.startswith(start) for h in hows), (attr, hows)
     text = show(nur, result.branch or "", f"pkgs/{key}.nix")
     assert w.upstream(key).archive_hash("v1.1.0") in text
     return text
@@ -78,7 +85,10 @@ def test_cargo_hash_of_fetch_cargo_vendor_is_the_vendor_staging_hash(
     hworld: World, hnur: Path
 ) -> None:
     up = hworld.upstream("crate")
-    text = _moved(hworld, hnur, "crate")
+    # the staging derivation alone is built, not the package around it
+    text = _moved(
+        hworld, hnur, "crate", {"cargoHash": "build of crate-1.1.0-vendor-vendor-staging"}
+    )
     assert f'cargoHash = "{up.deps_hash("v1.1.0")}"' in text
 
 
@@ -121,3 +131,59 @@ def test_a_stale_hash_no_file_of_the_package_holds_is_refused(hworld: World, hnu
     assert "stale fixed-output hash" in result.reason and "stale-1.1.0" not in result.reason
     assert old in result.reason and result.branch is None
     assert git_state(hnur) == before
+
+
+def _prefetch_url(w: World, url: str) -> str:
+    """nix-prefetch-url of the URL as the world serves it (not the engine's own code)."""
+    served = url.replace("https://github.com", w.forge.server_url, 1)
+    done = subprocess.run(
+        ["nix-prefetch-url", "--type", "sha256", served],
+        env=w.process_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return parse(done.stdout.strip()).sri
+
+
+def test_four_system_url_map_is_refreshed_for_every_system_here(hworld: World, hnur: Path) -> None:
+    up = hworld.upstream("bins")
+    result = update(hworld, hnur, "github.com/hw-example/bins", release(hworld, "bins", "v1.1.0"))
+    assert result.outcome is Outcome.UPDATED, result.reason + result.log_tail
+    assert result.not_refreshed == () and result.built
+    text = show(hnur, result.branch or "", "pkgs/bins.nix")
+    base = "https://github.com/hw-example/bins/releases/download/v1.1.0/bins-1.1.0-"
+    for system, notation in (
+        ("x86_64-linux", "sri"),
+        ("aarch64-linux", "base32"),
+        ("x86_64-darwin", "prefixed"),
+        ("aarch64-darwin", "base16"),
+    ):
+        got = _prefetch_url(hworld, base + system)
+        assert got == up.asset_hash("v1.1.0", f"bins-1.1.0-{system}", unpack=False)
+        written = getattr(parse(got), notation)
+        assert f'{system} = "{written}";' in text, (system, text)
+    assert len({_prefetch_url(hworld, base + s) for s in SYSTEMS}) == 4
+
+
+def test_builder_dependent_per_system_fod_refreshes_this_system_and_names_the_others(
+    hworld: World, hnur: Path
+) -> None:
+    up = hworld.upstream("nodemods")
+    result = update(
+        hworld, hnur, "github.com/hw-example/nodemods", release(hworld, "nodemods", "v1.1.0")
+    )
+    assert result.outcome is Outcome.UPDATED, result.reason + result.log_tail
+    text = show(hnur, result.branch or "", "pkgs/nodemods.nix")
+    new_lock, old_lock = up.lockfile("v1.1.0"), up.lockfile("v1.0.0")
+    assert f'x86_64-linux = "{node_modules_hash(new_lock, "x86_64-linux")}";' in text
+    for system in ("aarch64-linux", "aarch64-darwin"):  # left as they were ...
+        assert f'{system} = "{node_modules_hash(old_lock, system)}";' in text
+    assert sorted(n.system or "" for n in result.not_refreshed) == [
+        "aarch64-darwin",
+        "aarch64-linux",
+    ]
+    message = result.message or ""
+    assert "not refreshed" in message  # ... and said so, system by system
+    assert "aarch64-linux" in message and "aarch64-darwin" in message

@@ -23,16 +23,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from updater import nixhash
-from updater.engine.fodsweep import Identity, baseline, identities, sweep
+from updater.engine.fodsweep import Identity, baseline, identities, marker, sweep
 from updater.engine.hashes import REFRESHERS
 from updater.engine.plan import HashRefresh, UpdatePlan
 from updater.engine.settings import EngineSettings
 from updater.engine.sourcehash import prefetch_source
 from updater.errors import NixError, UnsafeValueError
 from updater.logs import get_logger
-from updater.nix.closure import Fod
+from updater.nix import prefetch
+from updater.nix.closure import Closure, Fod, closure_of
 from updater.nix.fixing import Fixed, fix_drvs, fix_hash
-from updater.nix.inspect import AttrInfo, FetchInfo, inspect_many
+from updater.nix.inspect import (
+    AttrInfo,
+    FetchInfo,
+    drv_paths,
+    inspect_many,
+    inspect_package_file,
+)
 from updater.nix.runner import Installable, NixRunner
 from updater.nixfile.edit import apply_edits, edit_for
 from updater.nixfile.literals import hash_literals
@@ -131,6 +138,7 @@ class _Applier:
         self.evaluations = 0
         self.prefetches = 0
         self.got_by_drv: dict[str, NixHash] = {}
+        self.got_by_url: dict[tuple[str, bool], NixHash] = {}  # (URL, unpacked) -> hash
         self.found: list[Pin] = []
         self.done: set[Location] = set()  # original locations of refreshed pins
         # Where each of the unit's pins is now: edits change lengths, so spans move. Tracked
@@ -242,7 +250,64 @@ class _Applier:
             systems = sorted({r.pin.system or self.settings.system for r in step})
             for system in systems:
                 todo = [r for r in step if (r.pin.system or self.settings.system) == system]
-                self.refresh_step(refresher.name, todo, system)
+                fetched = [r for r in todo if r.by_url]
+                if fetched:
+                    self.refresh_by_url(fetched, system)
+                built = [r for r in todo if not r.by_url]
+                if built:
+                    self.refresh_step(refresher.name, built, system)
+
+    def _source_for(
+        self, r: HashRefresh, infos: dict[str, AttrInfo | None], runner: NixRunner, system: str
+    ) -> FetchInfo:
+        """The source whose hash `r` is, as `system` evaluates it: in the repository, or, when
+        that does not evaluate for the system, the pin's file called by nixpkgs' callPackage."""
+
+        def ours(info: AttrInfo | None) -> FetchInfo | None:
+            dep = info.dep("src") if info is not None else None
+            return dep if dep is not None and _is_fake(dep.output_hash) and dep.urls else None
+
+        for p in r.packages:
+            found = ours(infos.get(p))
+            if found is not None:
+                return found
+        try:
+            found = ours(inspect_package_file(runner, self.root / r.pin.file))
+        except NixError:
+            found = None
+        self.evaluations += 1
+        if found is None:
+            raise NixError(
+                f"{r.pin.location}: no package evaluates for {system} with this hash as its "
+                "source's, so the URL to fetch is unknown"
+            )
+        return found
+
+    def refresh_by_url(self, todo: list[HashRefresh], system: str) -> None:
+        """Another system's entries of a source fetched by URL: that system's evaluation names
+        the URL, this machine downloads it the fetcher's way (the hash does not depend on who
+        fetches). Each distinct URL is fetched once."""
+        self.step(f"fetching the source for {system}")
+        runner = self.runner_for(system)
+        packages = sorted({p for r in todo for p in r.packages})
+        try:
+            infos = inspect_many(runner, self.root, packages, self.settings.mode)
+        except NixError:
+            infos = {}
+        self.evaluations += 1
+        rules = prefetch.insteadof_rules(self.settings.runner)
+        got_by_url = self.got_by_url
+        results: list[tuple[HashRefresh, NixHash, str, str | None]] = []
+        for r in todo:
+            src = self._source_for(r, infos, runner, system)
+            assert src.urls  # _source_for returns sources with URLs only
+            url, unpack = src.urls[0], src.output_hash_mode == "recursive"
+            if (url, unpack) not in got_by_url:
+                routed = prefetch.rewrite(url, rules)
+                fetch = prefetch.prefetch_archive if unpack else prefetch.prefetch_file
+                got_by_url[(url, unpack)] = fetch(self.settings.runner, routed)
+            results.append((r, got_by_url[(url, unpack)], f"download of {url} ({system})", None))
+        self.write_hashes(results)
 
     def refresh_step(self, name: str, todo: list[HashRefresh], system: str) -> None:
         self.step(f"{name} hash" + ("" if system == self.settings.system else f" ({system})"))
@@ -273,12 +338,49 @@ class _Applier:
                 built.discard(drv)
                 results.append((r, self.got_by_drv[drv], how, drv))
         self.write_hashes(results)
+        rest = [r for i, r in enumerate(todo) if i not in found]
+        if rest and system == self.settings.system:
+            rest = self._by_marker(rest, name)
         # Measured through their package: one at a time, each written before the next, so the
         # package build meets no other fake hash.
-        for i, r in enumerate(todo):
-            if i not in found:
-                got, how, consumer = self._without_attribute_path(r, infos, runner, name)
-                self.write_hashes([(r, got, how, consumer)])
+        for r in rest:
+            got, how, consumer = self._without_attribute_path(r, infos, runner, name)
+            self.write_hashes([(r, got, how, consumer)])
+
+    def _by_marker(self, todo: list[HashRefresh], name: str) -> list[HashRefresh]:
+        """Hashes with no attribute path, found in the packages' closure by marking (each pin
+        gets a marker hash of its own; one evaluation shows which derivation carries which):
+        a vendor staging derivation, a yarn cache inside a derivation, a hand-written FOD.
+        Each is realised alone unless it is built from a derivation whose hash is still fake.
+        Returns the pins this did not refresh, their fake hash back in place."""
+        markers = {marker(i, r.pin.algo or HashAlgo.SHA256): r for i, r in enumerate(todo)}
+        self.write([(r.pin, m.sri) for m, r in markers.items()])
+        packages = sorted({p for r in todo for p in r.packages})
+        self.evaluations += 1
+        try:
+            drvs = drv_paths(
+                self.runner, [Installable(self.root, p, self.settings.mode) for p in packages]
+            )
+            closure = closure_of(self.runner, drvs)
+        except NixError:
+            closure = Closure(frozenset(), {}, {})
+        carried = {f.drv: markers[f.hash] for f in closure.fods.values() if f.hash in markers}
+        blocked = {d for d, f in closure.fods.items() if f.hash.is_fake or f.hash in markers}
+        ready = sorted(d for d in carried if not closure.fod_inputs(d) & blocked)
+        if ready:
+            self.step(f"building {len(ready)} {name} derivation(s) found by evaluation")
+            fixed = fix_drvs(self.runner, ready, self.settings.build_locks, frozenset(markers))
+            results: list[tuple[HashRefresh, NixHash, str, str | None]] = []
+            for drv in ready:
+                self.got_by_drv[drv] = fixed[drv].got
+                self.builds.append(BuildRecord(drv, name, fixed[drv].seconds))
+                how = f"build of {closure.fods[drv].name} (found by evaluation)"
+                results.append((carried[drv], fixed[drv].got, how, drv))
+            self.write_hashes(results)
+        done = {carried[d].pin.location for d in ready}
+        rest = [r for r in todo if r.pin.location not in done]
+        self.write([(r.pin, fake_for(r.pin)) for r in rest])
+        return rest
 
     def _attribute_path(
         self, r: HashRefresh, infos: dict[str, AttrInfo | None]

@@ -21,6 +21,9 @@ from updater.engine.units import Unit
 from updater.nixfile.model import Location, Pin, PinKind, ScanResult
 from updater.upstream.model import COMMIT_RE
 
+# Fetchers whose output is the download itself (fetchzip: unpacked): the same on every system.
+URL_FETCHERS = frozenset({"fetchurl", "fetchzip", "fetchTarball", "fetchtarball"})
+
 
 class PlanRefused(Exception):
     """The unit is not updated, for a reason that is no failure (skip, floating, downgrade)."""
@@ -45,6 +48,9 @@ class HashRefresh:
     pin: Pin
     refresher: Refresher
     packages: tuple[str, ...]
+    # Another system's entry of a source fetched by URL: its hash is the download's, whoever
+    # fetches it, so it is computed here by fetching the URL that system's evaluation names.
+    by_url: bool = False
 
 
 @dataclass(frozen=True)
@@ -249,6 +255,16 @@ def _refreshes(
     refreshes: list[HashRefresh] = []
     not_refreshed: list[NotRefreshed] = []
     for pin in sorted((p for p in unit.pins if p.kind.is_hash), key=order_of):
+        if (
+            pin.system is not None
+            and pin.system not in systems
+            and pin.kind is PinKind.HASH
+            and (pin.fetcher or "").rsplit(".", 1)[-1] in URL_FETCHERS
+        ):
+            refreshes.append(
+                HashRefresh(pin, refresher_of(pin), pin.packages or unit.packages, by_url=True)
+            )
+            continue
         if pin.system is not None and pin.system not in systems:
             not_refreshed.append(
                 NotRefreshed(

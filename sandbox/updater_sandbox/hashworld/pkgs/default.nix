@@ -8,4 +8,6 @@
   npmapp = pkgs.callPackage ./npmapp.nix { };
   goproxy = pkgs.callPackage ./goproxy.nix { };
   gomods = pkgs.callPackage ./gomods.nix { };
+  bins = pkgs.callPackage ./bins.nix { };
+  nodemods = pkgs.callPackage ./nodemods.nix { };
 }
