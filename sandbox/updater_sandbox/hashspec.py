@@ -51,6 +51,8 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
     ),
     # a node_modules-style FOD whose output depends on the system that builds it
     _spec("nodemods", Kind.NPM, 9),
+    # the versions the scripted-* packages' own updateScript finds (git ls-remote)
+    _spec("scripted", Kind.PLAIN, 10),
 )
 
 

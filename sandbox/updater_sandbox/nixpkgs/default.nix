@@ -40,6 +40,12 @@ let
           inherit name text;
           buildCommand = ''printf '%s' "$text" > "$out"'';
         };
+      writeShellScript =
+        name: text:
+        stdenv.mkDerivation {
+          inherit name text;
+          buildCommand = ''printf '#!/bin/sh\n%s\n' "$text" > "$out" && chmod +x "$out"'';
+        };
       writeShellScriptBin =
         name: text:
         stdenv.mkDerivation {

@@ -10,4 +10,9 @@
   gomods = pkgs.callPackage ./gomods.nix { };
   bins = pkgs.callPackage ./bins.nix { };
   nodemods = pkgs.callPackage ./nodemods.nix { };
+  scripted-hang = pkgs.callPackage ./scripted-hang { };
+  scripted-downgrade = pkgs.callPackage ./scripted-downgrade { };
+  scripted-outside = pkgs.callPackage ./scripted-outside { };
+  scripted-commit = pkgs.callPackage ./scripted-commit { };
+  scripted-plain = pkgs.callPackage ./scripted-plain { };
 }
