@@ -53,6 +53,26 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
     _spec("nodemods", Kind.NPM, 9),
     # the versions the scripted-* packages' own updateScript finds (git ls-remote)
     _spec("scripted", Kind.PLAIN, 10),
+    # a crate whose Cargo.lock locks a git dependency (cargoLock.outputHashes), and that
+    # dependency, whose tag the lock moves from v0.1.0 to v0.2.0
+    UpstreamSpec(
+        key="gitcrate",
+        host="github.com",
+        owner=OWNER,
+        repo="gitcrate",
+        projects=(Project("gitcrate", Kind.RUST, git_dep=f"github.com/{OWNER}/gitdep"),),
+        history=(_release("1.0.0", 1), _release("1.1.0", 2)),
+        offset=11 * 3600,
+    ),
+    UpstreamSpec(
+        key="gitdep",
+        host="github.com",
+        owner=OWNER,
+        repo="gitdep",
+        projects=(Project("gitdep", Kind.PLAIN),),
+        history=(_release("0.1.0", 1), _release("0.2.0", 1)),
+        offset=12 * 3600,
+    ),
 )
 
 

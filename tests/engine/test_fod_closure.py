@@ -187,3 +187,13 @@ def test_builder_dependent_per_system_fod_refreshes_this_system_and_names_the_ot
     message = result.message or ""
     assert "not refreshed" in message  # ... and said so, system by system
     assert "aarch64-linux" in message and "aarch64-darwin" in message
+
+
+def test_stale_cargo_lock_output_hashes_entry_is_refreshed(hworld: World, hnur: Path) -> None:
+    # The new Cargo.lock (read from the source) locks the git dependency at another tag under
+    # the same "<name>-<version>" key: the entry is stale, though the scan knows no such pin.
+    dep = hworld.upstream("gitdep")
+    old, new = dep.git_hash("v0.1.0"), dep.git_hash("v0.2.0")
+    assert old != new
+    text = _moved(hworld, hnur, "gitcrate")
+    assert f'"gitdep-0.1.0" = "{new}";' in text and old not in text

@@ -17,7 +17,10 @@ let
     let
       stdenv = import ./pkgs/stdenv.nix { inherit lib system hostPath; };
       fetchers = import ./pkgs/fetchers.nix { inherit lib system hostPath; };
-      builders = import ./pkgs/builders.nix { inherit lib system hostPath stdenv; };
+      builders = import ./pkgs/builders.nix {
+        inherit lib system hostPath stdenv;
+        inherit (fetchers) fetchgit;
+      };
       inherit (builders) stub;
     in
     fetchers

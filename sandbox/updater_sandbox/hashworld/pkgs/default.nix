@@ -10,6 +10,7 @@
   gomods = pkgs.callPackage ./gomods.nix { };
   bins = pkgs.callPackage ./bins.nix { };
   nodemods = pkgs.callPackage ./nodemods.nix { };
+  gitcrate = pkgs.callPackage ./gitcrate.nix { };
   scripted-hang = pkgs.callPackage ./scripted-hang { };
   scripted-downgrade = pkgs.callPackage ./scripted-downgrade { };
   scripted-outside = pkgs.callPackage ./scripted-outside { };

@@ -7,6 +7,7 @@
   system,
   hostPath,
   stdenv,
+  fetchgit,
 }:
 let
   inherit (builtins) isFunction;
@@ -268,19 +269,49 @@ let
       }
     );
 
-  # `cargoLock.lockFile` vendors from a lock file in the package repository: no hash
+  # `cargoLock.lockFile` vendors from a lock file (in the package repository, or
+  # "${src}/Cargo.lock"); each git dependency of the lock is a fetchgit whose hash is
+  # `outputHashes."<name>-<version>"`, as nixpkgs' importCargoLock does
   importCargoLock =
-    { lockFile, ... }:
+    {
+      lockFile,
+      outputHashes ? { },
+      ...
+    }:
+    let
+      parsed = builtins.fromTOML (builtins.readFile lockFile);
+      isGit = p: lib.hasPrefix "git+" (p.source or "");
+      fetchGitDep =
+        p:
+        let
+          key = "${p.name}-${p.version}";
+          parts = lib.splitString "#" (lib.removePrefix "git+" p.source);
+          url = lib.head (lib.splitString "?" (lib.head parts));
+          ref = lib.last parts;
+          commit = builtins.match "[0-9a-f]{40}" ref != null;
+        in
+        if !(outputHashes ? ${key}) then
+          throw "No hash was found while vendoring the git dependency ${key}. You can add a hash like this to 'outputHashes':\n  \"${key}\" = lib.fakeHash;"
+        else
+          fetchgit (
+            {
+              inherit url;
+              name = key;
+              hash = outputHashes.${key};
+            }
+            // (if commit then { rev = ref; } else { tag = ref; })
+          );
+      gitDeps = map fetchGitDep (lib.filter isGit (parsed.package or [ ]));
+    in
     derivation {
       name = "cargo-vendor-dir";
-      inherit system;
+      inherit system lockFile gitDeps;
       builder = "/bin/sh";
       args = [
         "-c"
-        ''mkdir -p "$out" && grep -E '^checksum = ' "$lockFile" > "$out/checksums.txt" || true''
+        ''mkdir -p "$out" && { grep -E '^checksum = ' "$lockFile" || true; } > "$out/checksums.txt" && for d in $gitDeps; do ln -s "$d" "$out/"; done''
       ];
       PATH = hostPath;
-      inherit lockFile;
     };
 
   buildRustPackage =
