@@ -5,9 +5,11 @@ with the world's oracle (NAR hashes computed in Python from the upstream trees).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -197,3 +199,36 @@ def test_stale_cargo_lock_output_hashes_entry_is_refreshed(hworld: World, hnur: 
     assert old != new
     text = _moved(hworld, hnur, "gitcrate")
     assert f'"gitdep-0.1.0" = "{new}";' in text and old not in text
+
+
+def _cli(w: World, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "updater", "--log-format", "json", "-q", "--repo", str(repo), *args],
+        env=w.process_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_updater_run_and_check_on_the_hash_world(hworld: World, hnur: Path) -> None:
+    # `updater run` end to end: every package of the hash world moves and builds, the stale
+    # helper hash included; `check` counts the entries no builder here can refresh.
+    proc = _cli(hworld, hnur, "run", "--all", "--build", "--no-pr", "--json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = {r["unit"]: r for r in json.loads(proc.stdout)}
+    for key in ("stale", "crate", "yarnapp", "pnpmapp", "npmapp", "goproxy", "gomods", "bins"):
+        r = results[f"github.com/hw-example/{key}"]
+        assert r["outcome"] == "updated" and r["built"], (key, r)
+    stale = show(hnur, "updater/stale", "pkgs/stale.nix")
+    assert (
+        hworld.upstream("stale").asset_hash("v1.1.0", "stale-1.1.0-data.tar.gz", unpack=True)
+        in stale
+    )
+    check = _cli(hworld, hnur, "check", "--json", "-p", "nodemods", "-p", "bins")
+    assert check.returncode == 0, check.stderr[-2000:]
+    rows = {r["package"]: r for r in json.loads(check.stdout)}
+    assert rows["nodemods"]["platforms_not_refreshed"] == ["aarch64-darwin", "aarch64-linux"]
+    assert "2 per-platform hash(es) no builder here can refresh" in rows["nodemods"]["problem"]
+    assert rows["bins"]["platforms_not_refreshed"] == []  # fetched by URL: all refreshable

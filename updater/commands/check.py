@@ -22,6 +22,7 @@ from updater.errors import UsageError
 
 if TYPE_CHECKING:
     from updater.engine.tracking import Checked, Tracked
+    from updater.nixfile.model import ScanResult
 
 # The heavy modules (SQLAlchemy, Alembic, httpx, tree-sitter) are imported inside the command,
 # so `updater --help` and the other subcommands do not pay for them.
@@ -121,6 +122,29 @@ def _table(data: list[dict[str, Any]]) -> Table:
     return table
 
 
+def _count_unrefreshable(data: list[dict[str, Any]], scan: ScanResult, ctx: AppContext) -> None:
+    """Each row's per-platform hashes no builder here can refresh (an update leaves them and
+    says so in its PR): counted here, so they are never stale unmentioned."""
+    from updater.engine.plan import unrefreshable
+    from updater.engine.settings import current_system
+
+    systems = {current_system(), *ctx.config.nix.systems}
+    for r in data:
+        left = unrefreshable([p for p in scan.pins if r["package"] in p.packages], systems)
+        r["platforms_not_refreshed"] = sorted({p.system or "" for p in left})
+        if left:
+            r["problem"] = "; ".join(
+                filter(
+                    None,
+                    [
+                        r["problem"],
+                        f"{len(left)} per-platform hash(es) no builder here can refresh: "
+                        + ", ".join(r["platforms_not_refreshed"]),
+                    ],
+                )
+            )
+
+
 @click.command("check")
 @click.option(
     "--package",
@@ -154,6 +178,7 @@ def command(ctx: AppContext, packages: tuple[str, ...], as_json: bool) -> None:
     else:
         results = run_check(ctx, tracked, None)
     data = rows(results)
+    _count_unrefreshable(data, scan, ctx)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:

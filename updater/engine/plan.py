@@ -247,6 +247,24 @@ class _Edits:
             self.set(p, self.target.version)
 
 
+def fetched_by_url(pin: Pin) -> bool:
+    """A source hash whose value is the download's, whichever system fetches it."""
+    return pin.kind is PinKind.HASH and (pin.fetcher or "").rsplit(".", 1)[-1] in URL_FETCHERS
+
+
+def unrefreshable(pins: Collection[Pin], systems: Collection[str]) -> tuple[Pin, ...]:
+    """Per-platform hash pins this machine can compute for no system: their derivation's
+    output depends on the system that builds it, and no builder here builds for it."""
+    return tuple(
+        p
+        for p in pins
+        if p.kind.is_hash
+        and p.system is not None
+        and p.system not in systems
+        and not fetched_by_url(p)
+    )
+
+
 def _refreshes(
     unit: Unit, systems: Collection[str]
 ) -> tuple[list[HashRefresh], list[NotRefreshed]]:
@@ -255,12 +273,7 @@ def _refreshes(
     refreshes: list[HashRefresh] = []
     not_refreshed: list[NotRefreshed] = []
     for pin in sorted((p for p in unit.pins if p.kind.is_hash), key=order_of):
-        if (
-            pin.system is not None
-            and pin.system not in systems
-            and pin.kind is PinKind.HASH
-            and (pin.fetcher or "").rsplit(".", 1)[-1] in URL_FETCHERS
-        ):
+        if pin.system is not None and pin.system not in systems and fetched_by_url(pin):
             refreshes.append(
                 HashRefresh(pin, refresher_of(pin), pin.packages or unit.packages, by_url=True)
             )
