@@ -73,6 +73,29 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
         history=(_release("0.1.0", 1), _release("0.2.0", 1)),
         offset=12 * 3600,
     ),
+    # a crate whose new release drops one git dependency (gitdep1) and locks another (gitdep2):
+    # its outputHashes entry goes, a new one comes
+    UpstreamSpec(
+        key="gitswap",
+        host="github.com",
+        owner=OWNER,
+        repo="gitswap",
+        projects=(Project("gitswap", Kind.RUST, git_dep=f"github.com/{OWNER}/gitdep{{deps}}"),),
+        history=(_release("1.0.0", 1), _release("1.1.0", 2)),
+        offset=13 * 3600,
+    ),
+    *(
+        UpstreamSpec(
+            key=f"gitdep{n}",
+            host="github.com",
+            owner=OWNER,
+            repo=f"gitdep{n}",
+            projects=(Project(f"gitdep{n}", Kind.PLAIN),),
+            history=(_release(f"0.{n}.0", 1),),
+            offset=(13 + n) * 3600,
+        )
+        for n in (1, 2)
+    ),
 )
 
 

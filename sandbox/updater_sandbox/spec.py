@@ -72,8 +72,9 @@ class Project:
     subdir: str = ""
     # Go: extra `cmd/<service>` main packages next to the root one.
     services: tuple[str, ...] = ()
-    # Rust: a git dependency ("host/owner/repo") locked at tag v0.<deps>.0 of that repository,
-    # always as crate version 0.1.0 (so cargoLock.outputHashes keeps its key when the tag moves)
+    # Rust: a git dependency ("host/owner/repo"; "{deps}" in it is the dependency generation)
+    # locked at tag v0.<deps>.0 of that repository, always as crate version 0.1.0 (so
+    # cargoLock.outputHashes keeps its key when only the tag moves)
     git_dep: str | None = None
 
 
@@ -226,11 +227,12 @@ def _rust_files(p: Project, version: str, deps: int) -> dict[str, str]:
     entries = [(p.name, version, None)] + [(c, v, _hexsum(f"{c}-{v}")) for c, v in crates]
     git = []
     if p.git_dep is not None:
-        dep = p.git_dep.rsplit("/", 1)[-1]
+        slug = p.git_dep.replace("{deps}", str(deps))
+        dep = slug.rsplit("/", 1)[-1]
         ref = f"v0.{deps}.0"
         git.append(
             f'\n[[package]]\nname = "{dep}"\nversion = "0.1.0"\n'
-            f'source = "git+https://{p.git_dep}?tag={ref}#{ref}"\n'
+            f'source = "git+https://{slug}?tag={ref}#{ref}"\n'
         )
     for name, v, checksum in sorted(entries):
         lock += f'\n[[package]]\nname = "{name}"\nversion = "{v}"\n'

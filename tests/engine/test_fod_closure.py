@@ -232,3 +232,20 @@ def test_updater_run_and_check_on_the_hash_world(hworld: World, hnur: Path) -> N
     assert rows["nodemods"]["platforms_not_refreshed"] == ["aarch64-darwin", "aarch64-linux"]
     assert "2 per-platform hash(es) no builder here can refresh" in rows["nodemods"]["problem"]
     assert rows["bins"]["platforms_not_refreshed"] == []  # fetched by URL: all refreshable
+
+
+def test_output_hashes_entries_follow_the_git_dependencies_of_the_lock(
+    hworld: World, hnur: Path
+) -> None:
+    # v1.1.0's Cargo.lock drops gitdep1 and locks gitdep2: importCargoLock names the entry
+    # that is no longer used, then the one that is missing; one goes, the other comes.
+    old = hworld.upstream("gitdep1").git_hash("v0.1.0")
+    new = hworld.upstream("gitdep2").git_hash("v0.2.0")
+    text = _moved(
+        hworld,
+        hnur,
+        "gitswap",
+        {'"gitdep1-0.1.0"': "removed: no git dependency", '"gitdep2-0.1.0"': "build of gitdep2"},
+    )
+    assert "gitdep1" not in text and old not in text
+    assert f'      "gitdep2-0.1.0" = "{new}";\n    }};' in text, text

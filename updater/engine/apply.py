@@ -18,8 +18,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from updater import nixhash
@@ -28,7 +28,7 @@ from updater.engine.hashes import REFRESHERS
 from updater.engine.plan import HashRefresh, UpdatePlan
 from updater.engine.settings import EngineSettings
 from updater.engine.sourcehash import prefetch_source
-from updater.errors import NixError, UnsafeValueError
+from updater.errors import NixError, UnsafeValueError, UpdaterError
 from updater.logs import get_logger
 from updater.nix import prefetch
 from updater.nix.closure import Closure, Fod, closure_of
@@ -42,10 +42,10 @@ from updater.nix.inspect import (
 )
 from updater.nix.runner import Installable, NixRunner
 from updater.nixfile.edit import apply_edits, edit_for
-from updater.nixfile.literals import hash_literals
+from updater.nixfile.literals import BindingEdit, change_binding, hash_literals
 from updater.nixfile.model import Location, Pin, PinKind, ScanResult
 from updater.nixfile.repository import scan_repository
-from updater.nixhash import HashAlgo, NixHash
+from updater.nixhash import HashAlgo, HashFormat, NixHash
 
 _log = get_logger("updater.engine.apply")
 
@@ -80,6 +80,17 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Restructured:
+    """Text added or removed around the pins (an outputHashes entry): where it is in the
+    written file, and what stood there before (verification puts it back to compare)."""
+
+    file: str
+    start: int
+    end: int
+    original: str
+
+
+@dataclass(frozen=True)
 class Applied:
     hashes: tuple[HashChange, ...]
     builds: tuple[BuildRecord, ...]
@@ -90,6 +101,11 @@ class Applied:
     base: frozenset[str] = frozenset()
     produced: frozenset[Identity] = frozenset()
     found: tuple[Found, ...] = ()
+    restructured: tuple[Restructured, ...] = ()
+    # hashes in entries this unit added or removed (the entry is compared as a whole)
+    added: frozenset[Location] = frozenset()
+    # The line each of the unit's pins is on now, for those an added or removed entry moved.
+    lines: Mapping[Location, int] = field(default_factory=dict)
 
 
 def fake_for(pin: Pin) -> str:
@@ -156,6 +172,111 @@ class _Applier:
         self.current.update((p.location, p) for p in self.candidates)
         self.installables = [Installable(root, p, settings.mode) for p in plan.unit.packages]
         self.base: frozenset[str] = frozenset()
+        # location key of a tracked pin -> (chars before it, chars after it, text it replaced)
+        # for inserted entries; zero-width points where an entry was removed
+        self.inserted: dict[Location, tuple[int, int, str]] = {}
+        self.removed: dict[Location, str] = {}
+        self.dropped: set[Location] = set()
+
+    def restructure(self, kind: str, key: str) -> bool:
+        """Add (with a fake hash) or remove the cargoLock.outputHashes entry `key`, in the one
+        file of the update that has an outputHashes set."""
+        files = [r for r in self.plan.files if b"outputHashes" in (self.root / r).read_bytes()]
+        if len(files) != 1:
+            return False
+        self.step(f"{'adding' if kind == 'add' else 'removing'} outputHashes entry {key}")
+        value = NixHash(HashAlgo.SHA256, bytes(32)).sri if kind == "add" else None
+        try:
+            edit = change_binding(self.root, files[0], "outputHashes", key, value)
+        except UpdaterError:
+            return False
+        gone = [
+            c
+            for c in self.candidates
+            if c.file == edit.file
+            and edit.start <= self.now(c).start < edit.start + len(edit.removed)
+        ]
+        for c in gone:
+            why = "removed: no git dependency of the lock file is named so any more"
+            self.changes.append(HashChange(c.location, c.kind, c.attr, c.value, "", why))
+            self.dropped.add(c.location)
+        original = self._shift(edit)
+        n = len(self.inserted) + len(self.removed) + 1
+        if edit.literal is not None:
+            start, end = edit.literal
+            loc = Location(edit.file, edit.line, start, end)
+            pin = Pin(
+                loc,
+                PinKind.OUTPUT_HASH,
+                value or "",
+                f'"{key}"',
+                True,
+                "",
+                format=HashFormat.SRI,
+                algo=HashAlgo.SHA256,
+                raw=value or "",
+            )
+            self.current[loc] = pin
+            self.candidates.append(pin)
+            after = edit.start + len(edit.inserted) - end
+            self.inserted[loc] = (start - edit.start, after, original)
+        else:
+            point = Location(edit.file, 0, -n, -n)  # a key no real pin has
+            where = Location(edit.file, 0, edit.start, edit.start)
+            self.current[point] = Pin(where, PinKind.OUTPUT_HASH, "", "", True, "")
+            self.removed[point] = original
+        return True
+
+    def _shift(self, edit: BindingEdit) -> str:
+        """Follow every tracked pin of the file across an added or removed entry; return what
+        the replaced text was before this unit (earlier removals inside it put back)."""
+        old_end = edit.start + len(edit.removed)
+        original = edit.removed
+        inner = sorted(
+            (p.start, loc)
+            for loc, p in self.current.items()
+            if loc in self.removed and p.file == edit.file and edit.start <= p.start <= old_end
+        )
+        for start, loc in reversed(inner):
+            at = start - edit.start
+            original = original[:at] + self.removed.pop(loc) + original[at:]
+            del self.current[loc]
+        if any(
+            self.current[loc].file == edit.file and edit.start <= self.current[loc].start < old_end
+            for loc in self.inserted
+        ):
+            raise NixError(f"{edit.file}: an outputHashes entry added by this update is removed")
+        for loc, pin in list(self.current.items()):
+            if pin.file != edit.file:
+                continue
+            if pin.start >= old_end and not (pin.start == pin.end == old_end == edit.start):
+                span = replace(
+                    pin.location,
+                    line=pin.line + edit.lines,
+                    start=pin.start + edit.delta,
+                    end=pin.end + edit.delta,
+                )
+                self.current[loc] = replace(pin, location=span)
+            elif pin.start >= edit.start and pin.end <= old_end:
+                if pin not in self.candidates and loc not in self.removed:
+                    raise NixError(f"{pin.location}: a pin of the unit is in the removed entry")
+                self.candidates[:] = [c for c in self.candidates if c.location != loc]
+                del self.current[loc]
+            elif pin.start < edit.start and pin.end >= old_end:
+                self.current[loc] = replace(
+                    pin, location=replace(pin.location, end=pin.end + edit.delta)
+                )
+        return original
+
+    def restructured(self) -> tuple[Restructured, ...]:
+        out = []
+        for loc, (before, after, original) in self.inserted.items():
+            pin = self.current[loc]
+            out.append(Restructured(pin.file, pin.start - before, pin.end + after, original))
+        for loc, original in self.removed.items():
+            pin = self.current[loc]
+            out.append(Restructured(pin.file, pin.start, pin.start, original))
+        return tuple(out)
 
     @property
     def runner(self) -> NixRunner:
@@ -506,5 +627,12 @@ def apply_plan(root: Path, plan: UpdatePlan, settings: EngineSettings) -> Applie
         applier.prefetches,
         base=base,
         produced=produced,
-        found=tuple(Found(p, applier.now(p)) for p in applier.found),
+        found=tuple(
+            Found(p, applier.now(p)) for p in applier.found if p.location not in applier.inserted
+        ),
+        restructured=applier.restructured(),
+        added=frozenset(applier.inserted) | frozenset(applier.dropped),
+        lines={
+            p.location: applier.now(p).line for p in plan.unit.pins if applier.now(p).line != p.line
+        },
     )

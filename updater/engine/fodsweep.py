@@ -12,6 +12,9 @@ refreshes:
    of the packages' files whose value is a suspect's declared hash gets a distinct marker hash
    (a fake no output has), and one evaluation shows which derivation carries which marker.
    Literals no derivation carries get their value back.
+   When the evaluation fails because the lock file's git dependencies and
+   `cargoLock.outputHashes` disagree (importCargoLock names the entry), the entry is added
+   with a fake hash or removed, and the evaluation tried again.
 3. The marked derivations are hash-fixed in dependency order, each exactly once however many
    packages share it: a round realises those built from no other marked FOD, writes their
    got-hashes in each literal's own notation, and evaluates again.
@@ -22,6 +25,7 @@ Suspects whose hash is no literal of these files are left to verification, which
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -94,6 +98,40 @@ class Writer(Protocol):
 
     def on_step(self, name: str) -> None: ...
 
+    def restructure(self, kind: str, key: str) -> bool: ...
+
+
+# importCargoLock's words (nixpkgs) when Cargo.lock gained or dropped a git dependency
+_MISSING = re.compile(r"No hash was found while vendoring the git dependency (\S+?)\. You can add")
+_UNUSED = re.compile(
+    r"A hash was specified for (\S+), but there is no corresponding git dependency"
+)
+_MAX_ENTRIES = 20
+
+
+def _closure_adjusting_entries(
+    writer: Writer, installables: Sequence[Installable]
+) -> Closure | None:
+    """The packages' closure; when their evaluation fails because Cargo.lock's git
+    dependencies and cargoLock.outputHashes disagree, the entry is added (a fake hash, fixed
+    next) or removed, and evaluation is tried again. None when it still does not evaluate."""
+    runner = writer.runner
+    for _ in range(_MAX_ENTRIES):
+        try:
+            return closure_of(runner, drv_paths(runner, list(installables)))
+        except NixError as exc:
+            text = f"{exc}\n{exc.log_tail}"
+            missing, unused = _MISSING.search(text), _UNUSED.search(text)
+            if unused is not None:
+                done = writer.restructure("remove", unused.group(1))
+            elif missing is not None:
+                done = writer.restructure("add", missing.group(1))
+            else:
+                return None  # verification says why the packages do not evaluate
+            if not done:
+                return None
+    return None
+
 
 @dataclass(frozen=True)
 class SweepResult:
@@ -117,13 +155,11 @@ def sweep(
     candidates: Sequence[Pin],
 ) -> SweepResult:
     """Find and hash-fix the FODs the planned refreshes missed (see the module docstring)."""
-    runner = writer.runner
     if not installables:
         return SweepResult((), (), ())
-    try:
-        closure = closure_of(runner, drv_paths(runner, list(installables)))
-    except NixError:
-        return SweepResult((), (), ())  # verification says why the packages do not evaluate
+    closure = _closure_adjusting_entries(writer, installables)
+    if closure is None:
+        return SweepResult((), (), ())
     found = suspects(closure, base, produced)
     if not found:
         return SweepResult((), (), ())

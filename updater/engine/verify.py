@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from updater import nixhash
@@ -26,7 +26,7 @@ from updater.nix.closure import Proof, StaleHash, closure_of, prove
 from updater.nix.fixing import build
 from updater.nix.inspect import drv_paths
 from updater.nix.runner import Installable
-from updater.nixfile.model import ScanResult
+from updater.nixfile.model import Pin, ScanResult
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import HashAlgo
 
@@ -56,24 +56,33 @@ def _moved_spans(
     """file -> (start, end, old text, was a literal) of each moved pin in the new file; each
     one checked to hold its new value."""
     spans: dict[str, list[tuple[int, int, str, bool]]] = {}
+
+    def moved(pin: Pin) -> Pin:
+        line = applied.lines.get(pin.location, pin.line)
+        return relocate(after, replace(pin, location=replace(pin.location, line=line)))
+
     for e in plan.edits:
-        pin = relocate(after, e.pin)
+        pin = moved(e.pin)
         if pin.value != e.new:
             raise VerificationError(f"{pin.location}: reads {pin.value!r}, expected {e.new!r}")
         spans.setdefault(pin.file, []).append((pin.start, pin.end, e.pin.raw, e.pin.literal))
     found = {f.original.location: f for f in applied.found}
     for change in applied.hashes:
+        if change.location in applied.added:
+            continue  # inside an added entry: put back as a whole below
         if change.location in found:
             original, pin = found[change.location].original, found[change.location].final
             if (root / pin.file).read_bytes()[pin.start : pin.end].decode() != pin.value:
                 raise VerificationError(f"{pin.location}: the refreshed literal moved")
         else:
             refresh = next(r for r in plan.refreshes if r.pin.location == change.location)
-            original, pin = refresh.pin, relocate(after, refresh.pin)
+            original, pin = refresh.pin, moved(refresh.pin)
         algo = original.algo or HashAlgo.SHA256
         if nixhash.parse(pin.value, algo).sri != change.new:
             raise VerificationError(f"{pin.location}: reads {pin.value!r}, expected {change.new}")
         spans.setdefault(pin.file, []).append((pin.start, pin.end, original.raw, original.literal))
+    for r in applied.restructured:
+        spans.setdefault(r.file, []).append((r.start, r.end, r.original, True))
     return spans
 
 

@@ -11,6 +11,7 @@
   bins = pkgs.callPackage ./bins.nix { };
   nodemods = pkgs.callPackage ./nodemods.nix { };
   gitcrate = pkgs.callPackage ./gitcrate.nix { };
+  gitswap = pkgs.callPackage ./gitswap.nix { };
   scripted-hang = pkgs.callPackage ./scripted-hang { };
   scripted-downgrade = pkgs.callPackage ./scripted-downgrade { };
   scripted-outside = pkgs.callPackage ./scripted-outside { };

@@ -301,8 +301,13 @@ let
             }
             // (if commit then { rev = ref; } else { tag = ref; })
           );
-      gitDeps = map fetchGitDep (lib.filter isGit (parsed.package or [ ]));
+      gitPackages = lib.filter isGit (parsed.package or [ ]);
+      gitDeps = map fetchGitDep gitPackages;
+      keys = map (p: "${p.name}-${p.version}") gitPackages;
+      unused = lib.filter (k: !(builtins.elem k keys)) (builtins.attrNames outputHashes);
     in
+    assert lib.assertMsg (unused == [ ])
+      "A hash was specified for ${lib.head unused}, but there is no corresponding git dependency.";
     derivation {
       name = "cargo-vendor-dir";
       inherit system lockFile gitDeps;
