@@ -186,3 +186,46 @@ def change_binding(root: Path, rel: str, set_name: str, key: str, value: str | N
         raise UnsafeValueError(f"{rel}: changing {set_name} would break the file's syntax")
     path.write_bytes(new)
     return edit
+
+
+def _extra_args(arg: Node) -> tuple[str, ...] | None:
+    """`{ extraArgs = [ "..." ]; }` -> the strings; () without extraArgs; None when not plain."""
+    if arg.type != "attrset_expression":
+        return None
+    bindings = [
+        b
+        for s in arg.named_children
+        if s.type == "binding_set"
+        for b in s.named_children
+        if b.type == "binding" and _binding_name(b) == "extraArgs"
+    ]
+    if not bindings:
+        return ()
+    value = bindings[0].child_by_field_name("expression")
+    if value is None or value.type != "list_expression":
+        return None
+    items = value.named_children
+    if not all(i.type == "string_expression" and string_is_plain(i) for i in items):
+        return None
+    return tuple(string_value(i) for i in items)
+
+
+def nix_update_args(root: Path, rel: str) -> tuple[str, ...] | None:
+    """The extraArgs of the file's `nix-update-script { ... }` call, when it has one and they
+    are all plain strings; () for `nix-update-script { }`; None for no such call."""
+    try:
+        source = (root / rel).read_bytes()
+    except OSError:
+        return None
+    if b"nix-update-script" not in source:
+        return None
+    todo = [parse_source(rel, source).root]
+    while todo:
+        node = todo.pop()
+        todo.extend(node.named_children)
+        fn, arg = node.child_by_field_name("function"), node.child_by_field_name("argument")
+        if node.type != "apply_expression" or fn is None or arg is None or not fn.text:
+            continue
+        if fn.text.decode().rsplit(".", 1)[-1] == "nix-update-script":
+            return _extra_args(arg)
+    return None
