@@ -21,6 +21,7 @@ from updater.errors import UsageError
 
 if TYPE_CHECKING:
     from updater.engine.tracking import Checked, Tracked
+    from updater.nixfile.model import ScanResult
     from updater.pipeline.check import CheckRound
 
 # The heavy modules (SQLAlchemy, Alembic, httpx, tree-sitter) are imported inside the command,
@@ -92,6 +93,29 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: str(r["package"]))
 
 
+def _count_unrefreshable(data: list[dict[str, Any]], scan: ScanResult, ctx: AppContext) -> None:
+    """Each row's per-platform hashes no builder here can refresh (an update leaves them and
+    says so in its PR): counted here, so they are never stale unmentioned."""
+    from updater.engine.plan import unrefreshable
+    from updater.engine.settings import current_system
+
+    systems = {current_system(), *ctx.config.nix.systems}
+    for r in data:
+        left = unrefreshable([p for p in scan.pins if r["package"] in p.packages], systems)
+        r["platforms_not_refreshed"] = sorted({p.system or "" for p in left})
+        if left:
+            r["problem"] = "; ".join(
+                filter(
+                    None,
+                    [
+                        r["problem"],
+                        f"{len(left)} per-platform hash(es) no builder here can refresh: "
+                        + ", ".join(r["platforms_not_refreshed"]),
+                    ],
+                )
+            )
+
+
 @click.command("check")
 @click.option(
     "--package",
@@ -127,6 +151,7 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
     with display.shown():
         round_ = run_check(ctx, tracked, display)
     data = rows(round_.results)
+    _count_unrefreshable(data, scan, ctx)
     if output_format == "table":
         # A unit that failed for a shared cause (a host down, a token refused) is not a row:
         # the cause is said once below, with how many it kept from being checked.

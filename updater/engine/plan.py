@@ -21,6 +21,9 @@ from updater.engine.units import Unit
 from updater.nixfile.model import Location, Pin, PinKind, ScanResult
 from updater.upstream.model import COMMIT_RE
 
+# Fetchers whose output is the download itself (fetchzip: unpacked): the same on every system.
+URL_FETCHERS = frozenset({"fetchurl", "fetchzip", "fetchTarball", "fetchtarball"})
+
 
 class PlanRefused(Exception):
     """The unit is not updated, for a reason that is no failure (skip, floating, downgrade)."""
@@ -45,6 +48,9 @@ class HashRefresh:
     pin: Pin
     refresher: Refresher
     packages: tuple[str, ...]
+    # Another system's entry of a source fetched by URL: its hash is the download's, whoever
+    # fetches it, so it is computed here by fetching the URL that system's evaluation names.
+    by_url: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,20 @@ class UpdatePlan:
     not_refreshed: tuple[NotRefreshed, ...]
     old_label: str  # what the message says the packages move from
     new_label: str  # ... and to
+    # The files defining the unit's packages: a fixed-output hash found by evaluation (one the
+    # scan did not tie to the unit) is refreshed in them too.
+    package_files: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file the update may change."""
+        return tuple(
+            sorted(
+                {e.pin.file for e in self.edits}
+                | {r.pin.file for r in self.refreshes}
+                | set(self.package_files)
+            )
+        )
 
     @property
     def moved_locations(self) -> frozenset[Location]:
@@ -125,6 +145,9 @@ def plan_update(
         not_refreshed=tuple(not_refreshed),
         old_label=old_label,
         new_label=new_label,
+        package_files=tuple(
+            sorted({ref.file for ref in scan.packages if ref.name in unit.packages})
+        ),
     )
 
 
@@ -224,6 +247,24 @@ class _Edits:
             self.set(p, self.target.version)
 
 
+def fetched_by_url(pin: Pin) -> bool:
+    """A source hash whose value is the download's, whichever system fetches it."""
+    return pin.kind is PinKind.HASH and (pin.fetcher or "").rsplit(".", 1)[-1] in URL_FETCHERS
+
+
+def unrefreshable(pins: Collection[Pin], systems: Collection[str]) -> tuple[Pin, ...]:
+    """Per-platform hash pins this machine can compute for no system: their derivation's
+    output depends on the system that builds it, and no builder here builds for it."""
+    return tuple(
+        p
+        for p in pins
+        if p.kind.is_hash
+        and p.system is not None
+        and p.system not in systems
+        and not fetched_by_url(p)
+    )
+
+
 def _refreshes(
     unit: Unit, systems: Collection[str]
 ) -> tuple[list[HashRefresh], list[NotRefreshed]]:
@@ -232,6 +273,11 @@ def _refreshes(
     refreshes: list[HashRefresh] = []
     not_refreshed: list[NotRefreshed] = []
     for pin in sorted((p for p in unit.pins if p.kind.is_hash), key=order_of):
+        if pin.system is not None and pin.system not in systems and fetched_by_url(pin):
+            refreshes.append(
+                HashRefresh(pin, refresher_of(pin), pin.packages or unit.packages, by_url=True)
+            )
+            continue
         if pin.system is not None and pin.system not in systems:
             not_refreshed.append(
                 NotRefreshed(

@@ -61,6 +61,8 @@ class UpdateResult:
     builds: int = 0  # hash-fixing builds Nix ran
     build_drvs: tuple[str, ...] = field(default=())
     evaluations: int = 0
+    # changed fixed-output derivations this unit did not build, realised by verification
+    fods_proved: int = 0
     seconds: float = 0.0
 
     @property

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from updater.config import Config, PackageConfig
 from updater.engine.units import Unit, select, units_of
@@ -25,6 +26,7 @@ from updater.errors import (
     TokenRejectedError,
     UpstreamError,
 )
+from updater.nixfile.literals import nix_update_args
 from updater.nixfile.model import Pin, PinKind, ScanResult, SourceGroup
 from updater.state.store import (
     CheckRecord,
@@ -44,6 +46,7 @@ from updater.upstream.model import (
     UpstreamSnapshot,
 )
 from updater.upstream.registry import SourceAnswer, SourceRequest, UpstreamApis, fetch_all
+from updater.version.nixupdate import NixUpdateArgs, parse_nix_update_args
 from updater.version.policy import (
     Candidate,
     Decision,
@@ -235,14 +238,26 @@ def track(scan: ScanResult, config: Config, only: Sequence[str] = ()) -> list[Tr
     """One Tracked per source group feeding a wanted package (all when `only` is empty)."""
     wanted = set(only)
     return [
-        _tracked(group, config)
+        _tracked(group, config, Path(scan.repo) if scan.repo else None)
         for group in scan.groups()
         if not wanted or wanted & set(group.packages) or group.id in wanted
     ]
 
 
-def _tracked(group: SourceGroup, config: Config) -> Tracked:
+def _nix_update_of(group: SourceGroup, root: Path | None) -> NixUpdateArgs | None:
+    """The group's `passthru.updateScript = nix-update-script { extraArgs }`, read natively."""
+    if root is None:
+        return None
+    for rel in dict.fromkeys(p.file for p in group.pins):
+        args = nix_update_args(root, rel)
+        if args is not None:
+            return parse_nix_update_args(args)
+    return None
+
+
+def _tracked(group: SourceGroup, config: Config, root: Path | None = None) -> Tracked:
     pkg = _package_config(config, (*group.packages, group.id))
+    nix_update = _nix_update_of(group, root)
     src = (group.pins_of(PinKind.SRC) or (None,))[0]
     rev = (group.pins_of(PinKind.REV) or group.pins_of(PinKind.TAG) or (None,))[0]
     version_pin = (group.pins_of(PinKind.VERSION) or (None,))[0]
@@ -250,7 +265,7 @@ def _tracked(group: SourceGroup, config: Config) -> Tracked:
     commit_pinned = rev_value is not None and bool(COMMIT_RE.match(rev_value))
     current = version_pin.value if version_pin is not None else None
     inferred = None if commit_pinned else inferred_prefix(rev_value, current)
-    policy = _policy(config, pkg, commit_pinned, inferred)
+    policy = _policy(config, pkg, commit_pinned, inferred, nix_update)
     if current is None and rev_value and not commit_pinned and "${" not in rev_value:
         current = version_of_tag(rev_value, policy) or version_of_tag(rev_value, Policy())
     source: SourceSpec | None
@@ -260,6 +275,8 @@ def _tracked(group: SourceGroup, config: Config) -> Tracked:
     else:
         source = _source_of(group, src, config)
     problem = _problem(group, pkg, source, current, policy)
+    if problem is None and nix_update is not None and nix_update.skip:
+        problem = "skipped: its nix-update-script says --version=skip"
     if policy.mode == "branch" and current is None:
         current = rev_value[:12] if rev_value else None
     return Tracked(
@@ -292,22 +309,30 @@ def inferred_prefix(tag: str | None, version: str | None) -> str | None:
 
 
 def _policy(
-    config: Config, pkg: PackageConfig, commit_pinned: bool, inferred: str | None = None
+    config: Config,
+    pkg: PackageConfig,
+    commit_pinned: bool,
+    inferred: str | None = None,
+    nu: NixUpdateArgs | None = None,
 ) -> Policy:
-    """config.policy's defaults, then the package's overrides; a prefix read off the pin
-    unless the package names a prefix or a regex itself."""
-    explicit = pkg.tag_prefix is not None or pkg.tag_regex is not None
+    """config.policy's defaults, then the package's nix-update-script extraArgs, then the
+    package's overrides in the configuration; a prefix read off the pin unless the package (or
+    its nix-update-script) names a prefix or a regex itself."""
+    nu = nu or NixUpdateArgs()
+    prereleases = pkg.prereleases if pkg.prereleases is not None else nu.prereleases
+    regex = pkg.tag_regex or (nu.version_regex if not pkg.tag_prefix else None)
+    explicit = pkg.tag_prefix is not None or regex is not None
     return Policy(
-        mode=pkg.mode or ("branch" if commit_pinned else "release"),
-        prereleases=pkg.prereleases if pkg.prereleases is not None else config.policy.prereleases,
+        mode=pkg.mode or nu.mode or ("branch" if commit_pinned else "release"),
+        prereleases=prereleases if prereleases is not None else config.policy.prereleases,
         tag_prefix=pkg.tag_prefix if explicit else inferred,
-        tag_regex=pkg.tag_regex,
+        tag_regex=regex,
         same_shape=pkg.version_shape == "pinned",
         ignore=tuple(config.policy.ignore) + tuple(pkg.ignore),
         min_age_days=pkg.min_age_days
         if pkg.min_age_days is not None
         else config.policy.min_age_days,
-        branch=pkg.branch,
+        branch=pkg.branch or nu.branch,
     )
 
 

@@ -106,7 +106,7 @@ def _update(
             raise PlanRefused(f"no pins of {unit_id} at {settings.base_ref}")
         found.append(unit)
         plan = plan_update(scan, unit, target, config, settings.systems)
-        files = sorted({e.pin.file for e in plan.edits} | {r.pin.file for r in plan.refreshes})
+        files = list(plan.files)
         before = {rel: (ws.path / rel).read_bytes() for rel in files}
         applied = apply_plan(ws.path, plan, settings)
         with verification(ws.path, plan, applied, before, settings) as verdict:
@@ -164,4 +164,5 @@ def _result(
         builds=len(applied.builds),
         build_drvs=tuple(b.drv for b in applied.builds),
         evaluations=applied.evaluations,
+        fods_proved=len(checked.proved),
     )

@@ -12,19 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from updater import nixhash
 from updater.engine.apply import Applied, relocate
+from updater.engine.fodsweep import suspects
 from updater.engine.plan import UpdatePlan
 from updater.engine.settings import EngineSettings
 from updater.errors import NixError, UpdaterError
 from updater.gitops.command import run_git
+from updater.nix.closure import Proof, StaleHash, closure_of, prove
 from updater.nix.fixing import build
 from updater.nix.inspect import drv_paths
 from updater.nix.runner import Installable
-from updater.nixfile.model import ScanResult
+from updater.nixfile.model import Pin, ScanResult
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import HashAlgo
 
@@ -38,6 +40,9 @@ class Verified:
     evaluated: bool
     built: bool
     note: str = ""
+    # Fixed-output derivations that changed and that this unit had not built: each realised
+    # (rebuilt with --check when its output was present) and found to hold its hash.
+    proved: tuple[Proof, ...] = ()
 
 
 def _changed_files(root: Path) -> list[str]:
@@ -45,26 +50,47 @@ def _changed_files(root: Path) -> list[str]:
     return sorted(line[3:] for line in out.splitlines() if line.strip())
 
 
+def _moved_spans(
+    root: Path, plan: UpdatePlan, applied: Applied, after: ScanResult
+) -> dict[str, list[tuple[int, int, str, bool]]]:
+    """file -> (start, end, old text, was a literal) of each moved pin in the new file; each
+    one checked to hold its new value."""
+    spans: dict[str, list[tuple[int, int, str, bool]]] = {}
+
+    def moved(pin: Pin) -> Pin:
+        line = applied.lines.get(pin.location, pin.line)
+        return relocate(after, replace(pin, location=replace(pin.location, line=line)))
+
+    for e in plan.edits:
+        pin = moved(e.pin)
+        if pin.value != e.new:
+            raise VerificationError(f"{pin.location}: reads {pin.value!r}, expected {e.new!r}")
+        spans.setdefault(pin.file, []).append((pin.start, pin.end, e.pin.raw, e.pin.literal))
+    found = {f.original.location: f for f in applied.found}
+    for change in applied.hashes:
+        if change.location in applied.added:
+            continue  # inside an added entry: put back as a whole below
+        if change.location in found:
+            original, pin = found[change.location].original, found[change.location].final
+            if (root / pin.file).read_bytes()[pin.start : pin.end].decode() != pin.value:
+                raise VerificationError(f"{pin.location}: the refreshed literal moved")
+        else:
+            refresh = next(r for r in plan.refreshes if r.pin.location == change.location)
+            original, pin = refresh.pin, moved(refresh.pin)
+        algo = original.algo or HashAlgo.SHA256
+        if nixhash.parse(pin.value, algo).sri != change.new:
+            raise VerificationError(f"{pin.location}: reads {pin.value!r}, expected {change.new}")
+        spans.setdefault(pin.file, []).append((pin.start, pin.end, original.raw, original.literal))
+    for r in applied.restructured:
+        spans.setdefault(r.file, []).append((r.start, r.end, r.original, True))
+    return spans
+
+
 def check_files(
     root: Path, plan: UpdatePlan, applied: Applied, before: dict[str, bytes], after: ScanResult
 ) -> None:
     """The values are the plan's, and nothing but the plan's pins changed."""
-    # file -> (start, end, old text, was a literal) of each moved pin in the new file
-    spans: dict[str, list[tuple[int, int, str, bool]]] = {}
-    for e in plan.edits:
-        pin = relocate(after, e.pin)
-        if pin.value != e.new:
-            raise VerificationError(f"{pin.location}: reads {pin.value!r}, expected {e.new!r}")
-        spans.setdefault(pin.file, []).append((pin.start, pin.end, e.pin.raw, e.pin.literal))
-    for change in applied.hashes:
-        refresh = next(r for r in plan.refreshes if r.pin.location == change.location)
-        pin = relocate(after, refresh.pin)
-        algo = refresh.pin.algo or HashAlgo.SHA256
-        if nixhash.parse(pin.value, algo).sri != change.new:
-            raise VerificationError(f"{pin.location}: reads {pin.value!r}, expected {change.new}")
-        spans.setdefault(pin.file, []).append(
-            (pin.start, pin.end, refresh.pin.raw, refresh.pin.literal)
-        )
+    spans = _moved_spans(root, plan, applied, after)
     for rel, old in before.items():
         rebuilt = bytearray((root / rel).read_bytes())
         for start, end, raw, literal in sorted(spans.get(rel, []), reverse=True):
@@ -75,6 +101,26 @@ def check_files(
                 rebuilt[start - 1 : end + 1] = raw.encode()
         if bytes(rebuilt) != old:
             raise VerificationError(f"{rel}: changed outside the planned pins")
+
+
+def prove_fods(
+    plan: UpdatePlan, applied: Applied, settings: EngineSettings, drvs: list[str]
+) -> tuple[Proof, ...]:
+    """Every fixed-output derivation of the packages that changed and that this unit did not
+    build is realised; one that does not give its declared hash fails the update (its hash is
+    no literal the bot could find in the package's files, or it would have been refreshed)."""
+    closure = closure_of(settings.runner, drvs)
+    todo = suspects(closure, applied.base, applied.produced)
+    if not todo:
+        return ()
+    settings.on_step(plan.unit.id, f"proving {len(todo)} changed fixed-output derivation(s)")
+    try:
+        return prove(settings.runner, todo, settings.build_locks)
+    except StaleHash as exc:
+        raise VerificationError(
+            f"{', '.join(plan.unit.packages)}: {exc} (no hash literal of "
+            f"{', '.join(plan.files) or 'the unit'} holds it, so it was not refreshed)"
+        ) from None
 
 
 @contextmanager
@@ -106,17 +152,18 @@ def verification(
             if evaluating is None:
                 return Verified(False, False, "no exported package to evaluate")
             try:
-                evaluating.result()
+                drvs = evaluating.result()
             except NixError as exc:
                 if applied.prefetches:
                     # Nothing evaluated before either: the source hash came from a prefetch.
                     return Verified(False, False, f"not evaluable: {exc}")
                 raise
+            proved = prove_fods(plan, applied, settings, drvs)
             if settings.build:
                 settings.on_step(plan.unit.id, "building")
                 build(settings.runner, installables)
-                return Verified(True, True)
-            return Verified(True, False)
+                return Verified(True, True, proved=proved)
+            return Verified(True, False, proved=proved)
 
         yield verdict
 

@@ -3,7 +3,7 @@
 # Called as:
 #   nix-instantiate --eval --strict --json inspect.nix \
 #     --argstr repo <path or flake ref> --argstr attrPath '<JSON list of names>' \
-#     --argstr mode default.nix|flake [--argstr system <system>]
+#     --argstr mode default.nix|flake|file [--argstr system <system>]
 #
 # Every value is read defensively (`or`, tryEval) so one broken field yields null instead of
 # failing the whole record; paths are never put into the JSON (that would copy them to the store).
@@ -31,7 +31,17 @@ let
       flake
     ];
 
-  roots = if mode == "flake" then flakeRoots else [ (callIfFunction (import repo)) ];
+  # mode "file": one package file called the way nixpkgs calls it, for this system (when the
+  # repository as a whole does not evaluate for it: another package throws there)
+  fileRoots = [ { package = (import <nixpkgs> { system = sys; }).callPackage (import repo) { }; } ];
+
+  roots =
+    if mode == "flake" then
+      flakeRoots
+    else if mode == "file" then
+      fileRoots
+    else
+      [ (callIfFunction (import repo)) ];
 
   lookup =
     path: set:

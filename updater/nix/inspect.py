@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
@@ -95,8 +96,14 @@ def _inspect_many_path() -> Path:
     return Path(str(resources.files("updater.nix").joinpath("inspect_many.nix")))
 
 
+def inspect_package_file(runner: NixRunner, file: Path) -> AttrInfo | None:
+    """The record of the package defined by `file`, called with `<nixpkgs>`'s callPackage for
+    the runner's system; None when it does not evaluate."""
+    return inspect_many(runner, file, ["package"], "file")["package"]
+
+
 def inspect_many(
-    runner: NixRunner, repo: Path, attrs: Sequence[str], mode: EvalMode
+    runner: NixRunner, repo: Path, attrs: Sequence[str], mode: EvalMode | Literal["file"]
 ) -> dict[str, AttrInfo | None]:
     """attr -> its record, or None when that attribute does not evaluate (one evaluation)."""
     if not attrs:
@@ -123,7 +130,7 @@ def inspect_many(
         json.dumps(paths),
         "--argstr",
         "mode",
-        mode.value,
+        mode if isinstance(mode, str) and not isinstance(mode, EvalMode) else mode.value,
     ]
     if runner.options.system:
         args += ["--argstr", "system", runner.options.system]

@@ -17,7 +17,10 @@ let
     let
       stdenv = import ./pkgs/stdenv.nix { inherit lib system hostPath; };
       fetchers = import ./pkgs/fetchers.nix { inherit lib system hostPath; };
-      builders = import ./pkgs/builders.nix { inherit lib system hostPath stdenv; };
+      builders = import ./pkgs/builders.nix {
+        inherit lib system hostPath stdenv;
+        inherit (fetchers) fetchgit;
+      };
       inherit (builders) stub;
     in
     fetchers
@@ -39,6 +42,12 @@ let
         stdenv.mkDerivation {
           inherit name text;
           buildCommand = ''printf '%s' "$text" > "$out"'';
+        };
+      writeShellScript =
+        name: text:
+        stdenv.mkDerivation {
+          inherit name text;
+          buildCommand = ''printf '#!/bin/sh\n%s\n' "$text" > "$out" && chmod +x "$out"'';
         };
       writeShellScriptBin =
         name: text:

@@ -7,4 +7,6 @@ if [ ! -f "$lock" ]; then
     exit 1
 fi
 mkdir -p "$out"
-grep -E -- "$pattern" "$lock" >"$out/$output" || true
+# what else shapes the output (pnpm's fetcherVersion, Go's proxyVendor), as a line of its own
+if [ -n "${header:-}" ]; then printf '%s\n' "$header" >"$out/$output"; else : >"$out/$output"; fi
+grep -E -- "$pattern" "$lock" >>"$out/$output" || true

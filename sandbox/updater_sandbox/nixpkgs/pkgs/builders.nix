@@ -7,6 +7,7 @@
   system,
   hostPath,
   stdenv,
+  fetchgit,
 }:
 let
   inherit (builtins) isFunction;
@@ -34,6 +35,11 @@ let
       pattern = "resolution: ";
       output = "resolutions.txt";
     };
+    yarn = {
+      lockfile = "yarn.lock";
+      pattern = "^  (resolved|integrity) ";
+      output = "offline.txt";
+    };
   };
 
   # "source/sub/dir" (relative to the unpack directory) -> "sub/dir" (relative to src)
@@ -58,13 +64,16 @@ let
       lockDir ? "",
       hashArgs,
       fixed ? true,
+      # a line written first to the output: what makes the output differ (fetcherVersion,
+      # proxyVendor), as the real fetchers' layouts do
+      header ? "",
     }:
     let
       rule = rules.${kind};
     in
     derivation (
       {
-        inherit name system src lockDir;
+        inherit name system src lockDir header;
         inherit (rule) lockfile pattern output;
         builder = "/bin/sh";
         args = [ ../builders/deps.sh ];
@@ -88,6 +97,8 @@ let
       args = resolve args0;
       vendorHash =
         args.vendorHash or args.vendorSha256 or (throw "buildGoModule: ${args.pname}: vendorHash is required");
+      # proxyVendor: the module cache instead of a vendor directory (another output, another hash)
+      proxyVendor = args.proxyVendor or false;
       goModules =
         if vendorHash == null then
           null
@@ -96,6 +107,7 @@ let
             name = "${args.pname}-${args.version}-go-modules";
             kind = "go";
             inherit (args) src;
+            header = if proxyVendor then "proxy-vendor: GOPROXY=file://$out" else "";
             lockDir = joinDirs [
               (underSrc (args.sourceRoot or null))
               (args.modRoot or "")
@@ -109,7 +121,7 @@ let
     stdenv.mkDerivation (
       removeAttrs args [ "vendorSha256" ]
       // {
-        inherit goModules vendorHash;
+        inherit goModules vendorHash proxyVendor;
         passthru = (args.passthru or { }) // {
           inherit goModules;
         };
@@ -161,9 +173,10 @@ let
       }
     );
 
-  fetchCargoVendor =
+  # the single fixed-output derivation of buildRustPackage without useFetchCargoVendor
+  fetchCargoTarball =
     args@{
-      name ? "cargo-vendor",
+      name ? "cargo-deps",
       src,
       sourceRoot ? null,
       cargoRoot ? "",
@@ -179,23 +192,131 @@ let
       hashArgs = {
         hash = args.hash or null;
         sha256 = args.sha256 or null;
-        what = "fetchCargoVendor ${name}";
+        what = "fetchCargoTarball ${name}";
       };
     };
 
-  # `cargoLock.lockFile` vendors from a lock file in the package repository: no hash
+  # nixpkgs' fetchCargoVendor: the download is the fixed-output `vendorStaging`; the vendor
+  # directory built from it is an ordinary derivation (so `cargoDeps` has no outputHash)
+  fetchCargoVendor =
+    args@{
+      name ? "cargo-vendor",
+      src,
+      sourceRoot ? null,
+      cargoRoot ? "",
+      ...
+    }:
+    let
+      vendorStaging = depsDerivation {
+        name = "${name}-vendor-staging";
+        inherit src;
+        kind = "rust";
+        lockDir = joinDirs [
+          (underSrc sourceRoot)
+          cargoRoot
+        ];
+        hashArgs = {
+          hash = args.hash or null;
+          sha256 = args.sha256 or null;
+          what = "fetchCargoVendor ${name}";
+        };
+      };
+      vendor = derivation {
+        inherit name system vendorStaging;
+        builder = "/bin/sh";
+        args = [
+          "-c"
+          ''mkdir -p "$out" && cp -R "$vendorStaging/." "$out/" && echo '[source.vendored-sources]' > "$out/.cargo-config"''
+        ];
+        PATH = hostPath;
+      };
+    in
+    vendor
+    // {
+      inherit vendorStaging;
+      passthru = {
+        inherit vendorStaging;
+      };
+    };
+
+  # nixpkgs' fetchYarnDeps: the yarn offline cache of a yarn.lock (a file, often "${src}/yarn.lock")
+  fetchYarnDeps =
+    args@{
+      name ? "offline",
+      yarnLock ? null,
+      src ? null,
+      ...
+    }:
+    let
+      lock = if yarnLock != null then yarnLock else "${src}/yarn.lock";
+    in
+    derivation (
+      {
+        inherit name system;
+        yarnLock = lock;
+        builder = "/bin/sh";
+        args = [
+          "-c"
+          ''mkdir -p "$out" && { grep -E '^  (resolved|integrity) ' "$yarnLock" || true; } > "$out/offline.txt"''
+        ];
+        PATH = hostPath;
+        outputHashMode = "recursive";
+      }
+      // hashAttrs {
+        hash = args.hash or null;
+        sha256 = args.sha256 or null;
+        what = "fetchYarnDeps ${name}";
+      }
+    );
+
+  # `cargoLock.lockFile` vendors from a lock file (in the package repository, or
+  # "${src}/Cargo.lock"); each git dependency of the lock is a fetchgit whose hash is
+  # `outputHashes."<name>-<version>"`, as nixpkgs' importCargoLock does
   importCargoLock =
-    { lockFile, ... }:
+    {
+      lockFile,
+      outputHashes ? { },
+      ...
+    }:
+    let
+      parsed = builtins.fromTOML (builtins.readFile lockFile);
+      isGit = p: lib.hasPrefix "git+" (p.source or "");
+      fetchGitDep =
+        p:
+        let
+          key = "${p.name}-${p.version}";
+          parts = lib.splitString "#" (lib.removePrefix "git+" p.source);
+          url = lib.head (lib.splitString "?" (lib.head parts));
+          ref = lib.last parts;
+          commit = builtins.match "[0-9a-f]{40}" ref != null;
+        in
+        if !(outputHashes ? ${key}) then
+          throw "No hash was found while vendoring the git dependency ${key}. You can add a hash like this to 'outputHashes':\n  \"${key}\" = lib.fakeHash;"
+        else
+          fetchgit (
+            {
+              inherit url;
+              name = key;
+              hash = outputHashes.${key};
+            }
+            // (if commit then { rev = ref; } else { tag = ref; })
+          );
+      gitPackages = lib.filter isGit (parsed.package or [ ]);
+      gitDeps = map fetchGitDep gitPackages;
+      keys = map (p: "${p.name}-${p.version}") gitPackages;
+      unused = lib.filter (k: !(builtins.elem k keys)) (builtins.attrNames outputHashes);
+    in
+    assert lib.assertMsg (unused == [ ])
+      "A hash was specified for ${lib.head unused}, but there is no corresponding git dependency.";
     derivation {
       name = "cargo-vendor-dir";
-      inherit system;
+      inherit system lockFile gitDeps;
       builder = "/bin/sh";
       args = [
         "-c"
-        ''mkdir -p "$out" && grep -E '^checksum = ' "$lockFile" > "$out/checksums.txt" || true''
+        ''mkdir -p "$out" && { grep -E '^checksum = ' "$lockFile" || true; } > "$out/checksums.txt" && for d in $gitDeps; do ln -s "$d" "$out/"; done''
       ];
       PATH = hostPath;
-      inherit lockFile;
     };
 
   buildRustPackage =
@@ -208,7 +329,7 @@ let
         else if args ? cargoLock then
           importCargoLock args.cargoLock
         else
-          fetchCargoVendor {
+          (if args.useFetchCargoVendor or false then fetchCargoVendor else fetchCargoTarball) {
             name = "${args.pname}-${args.version}-vendor";
             inherit (args) src;
             sourceRoot = args.sourceRoot or null;
@@ -233,12 +354,15 @@ let
       src,
       sourceRoot ? null,
       pnpmRoot ? "",
+      # the layout of the store the deps are fetched into; each version hashes differently
+      fetcherVersion ? null,
       ...
     }:
     depsDerivation {
       name = "${pname}-pnpm-deps";
       inherit src;
       kind = "pnpm";
+      header = if fetcherVersion == null then "" else "fetcherVersion: ${toString fetcherVersion}";
       lockDir = joinDirs [
         (underSrc sourceRoot)
         pnpmRoot
@@ -331,11 +455,17 @@ in
     fetchNpmDeps
     buildNpmPackage
     fetchCargoVendor
+    fetchYarnDeps
     craneLib
     stub
     ;
   rustPlatform = {
-    inherit buildRustPackage fetchCargoVendor importCargoLock;
+    inherit
+      buildRustPackage
+      fetchCargoVendor
+      fetchCargoTarball
+      importCargoLock
+      ;
   };
   pnpm = pnpmOf "9.15.0";
   pnpm_9 = pnpmOf "9.15.0";

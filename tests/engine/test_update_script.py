@@ -1,0 +1,99 @@
+"""passthru.updateScript, run as nixpkgs runs it, judged like any update: the hash world's
+scripted-* packages (their script finds the newest tag with git ls-remote and writes the
+package's version.json), run with real Nix and git in a scratch worktree."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from engine_world import clone_nur, git, git_state, settings, show
+
+from updater.engine.result import Outcome, UpdateResult
+from updater.engine.updatescript import package_tree, run_update_script
+from updater_sandbox.hashspec import HASH_UPSTREAMS, HASHWORLD
+from updater_sandbox.world import FAKE_TOKEN, World
+
+pytestmark = pytest.mark.nix
+
+
+@pytest.fixture(scope="module")
+def sworld(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    if shutil.which("nix-build") is None:
+        pytest.skip("nix-build is not installed")
+    with World(
+        tmp_path_factory.mktemp("scriptworld"), specs=HASH_UPSTREAMS, nur_source=HASHWORLD
+    ) as w:
+        yield w
+
+
+@pytest.fixture
+def snur(sworld: World, tmp_path: Path) -> Path:
+    return clone_nur(sworld, tmp_path / "nur")
+
+
+def _run(w: World, nur: Path, attr: str, timeout: float = 60.0) -> UpdateResult:
+    return run_update_script(nur, attr, replace(settings(w), build=False), timeout=timeout)
+
+
+def test_package_tree() -> None:
+    assert package_tree("pkgs/by-name/fo/foo/package.nix") == ("pkgs/by-name/fo/foo/",)
+    assert package_tree("pkgs/foo/default.nix") == ("pkgs/foo/",)
+    assert package_tree("pkgs/foo.nix") == ("pkgs/foo.nix",)
+    assert package_tree("pkgs/default.nix") == ("pkgs/default.nix",)
+
+
+def test_plain_update_script_goes_to_a_branch(sworld: World, snur: Path) -> None:
+    result = _run(sworld, snur, "scripted-plain")
+    assert result.outcome is Outcome.UPDATED, result.reason + result.log_tail
+    assert (result.old, result.new) == ("1.0.0", "1.1.0")
+    assert result.branch == "updater/scripted-plain" and result.verified
+    assert '"1.1.0"' in show(snur, result.branch, "pkgs/scripted-plain/version.json")
+    assert (result.message or "").startswith("scripted-plain: 1.0.0 -> 1.1.0")
+    changed = git(snur, "diff", "--name-only", "main", result.branch)
+    assert changed == "pkgs/scripted-plain/version.json"
+    assert git(snur, "status", "--porcelain") == ""  # the checkout is not where it ran
+
+
+def test_commit_feature_json_gives_the_message(sworld: World, snur: Path) -> None:
+    result = _run(sworld, snur, "scripted-commit")
+    assert result.outcome is Outcome.UPDATED, result.reason + result.log_tail
+    assert (result.message or "").startswith("scripted-commit: 1.0.0 -> 1.1.0 (by its script)")
+    assert result.new == "1.1.0"
+
+
+@pytest.mark.parametrize(
+    ("attr", "reason"),
+    [
+        (
+            "scripted-outside",
+            "changed files outside the package (pkgs/scripted-outside/): pkgs/default.nix",
+        ),
+        ("scripted-downgrade", "downgrades it (1.0.0 -> 0.9.0)"),
+        ("scripted-hang", "did not finish in 3 s (killed)"),
+    ],
+)
+def test_misbehaving_scripts_are_refused(sworld: World, snur: Path, attr: str, reason: str) -> None:
+    before = git_state(snur)
+    result = _run(sworld, snur, attr, timeout=3.0)
+    assert result.outcome is Outcome.FAILED
+    assert reason in result.reason, result.reason
+    assert result.reason.startswith(f"{attr}: ") and result.branch is None
+    assert git_state(snur) == before
+
+
+def test_the_script_sees_no_token(sworld: World, snur: Path, tmp_path: Path) -> None:
+    # The world's environment holds GITHUB_TOKEN; the script's must not.
+    probe = tmp_path / "env.txt"
+    probe.touch(mode=0o666)
+    path = snur / "pkgs/update-script.sh"
+    path.write_text(f'env > "{probe}"\n' + path.read_text())
+    git(snur, "commit", "--quiet", "-am", "test: the script writes its environment")
+    result = _run(sworld, snur, "scripted-plain")
+    assert result.outcome is Outcome.UPDATED, result.reason + result.log_tail
+    seen = probe.read_text()
+    assert "UPDATE_NIX_ATTR_PATH=scripted-plain" in seen and "UPDATE_NIX_OLD_VERSION=1.0.0" in seen
+    assert FAKE_TOKEN not in seen and "GITHUB_TOKEN" not in seen
