@@ -20,6 +20,9 @@ let
     "structlog"
     "tenacity"
     "tree-sitter"
+    # The name nixpkgs would give PyPI's tree-sitter-language-pack; not checked against a real
+    # nixpkgs here (no network).
+    "tree-sitter-language-pack"
     "wheel"
   ];
   pyPackage = name: { pname = name; };

@@ -74,18 +74,20 @@ def test_plan_refuses_floating_and_branch_commits_for_templates(scan: ScanResult
         plan_update(scan, jet, Target("0.2.0", commit=COMMIT), Config(), LINUX)
 
 
-def test_plan_orders_hashes_and_leaves_other_systems(scan: ScanResult) -> None:
+def test_plan_refreshes_every_system_of_a_url_map_here(scan: ScanResult) -> None:
+    # atctl-static fetches one release binary per system: the hash of a download does not
+    # depend on who downloads it, so the other systems' entries are computed here from their
+    # URLs (by_url), the local one by its build.
     u = unit(scan, "github.com/atctl-example/atctl#tools-atctl")
     plan = plan_update(scan, u, Target("0.4.1", tag="v0.4.1", commit=COMMIT), Config(), LINUX)
-    assert [r.pin.system for r in plan.refreshes] == ["x86_64-linux"]
-    assert sorted(n.pin.system or "" for n in plan.not_refreshed) == [
-        "aarch64-darwin",
-        "x86_64-darwin",
-    ]
+    by_system = {r.pin.system: r.by_url for r in plan.refreshes}
+    assert by_system == {"x86_64-linux": False, "x86_64-darwin": True, "aarch64-darwin": True}
+    assert plan.refreshes[0].pin.system == "x86_64-linux"
+    assert plan.not_refreshed == ()
     more = plan_update(
         scan, u, Target("0.4.1", tag="v0.4.1", commit=COMMIT), Config(), LINUX | {"aarch64-darwin"}
     )
-    assert [n.pin.system for n in more.not_refreshed] == ["x86_64-darwin"]
+    assert {r.pin.system: r.by_url for r in more.refreshes}["aarch64-darwin"] is False
 
 
 def test_commit_message_and_branch_for_a_group(scan: ScanResult) -> None:

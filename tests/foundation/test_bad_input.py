@@ -93,8 +93,9 @@ def test_global_options_after_the_subcommand(nur: Path, tmp_path: Path) -> None:
     joined = updater("scan", f"--repo={nur}", "--format", "json", "-q")
     assert before.returncode == after.returncode == joined.returncode == 0, after.stderr
     assert json.loads(before.stdout) == json.loads(after.stdout) == json.loads(joined.stdout)
-    # From elsewhere, without --repo, the same command finds nothing to scan.
-    assert updater("scan", cwd=tmp_path).returncode == 2
+    # From an empty directory, without --repo, the same command finds nothing to scan.
+    (tmp_path / "empty").mkdir()
+    assert updater("scan", cwd=tmp_path / "empty").returncode == 2
 
 
 @pytest.mark.parametrize("command", ["scan", "check", "run --all", "serve --once"])

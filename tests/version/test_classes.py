@@ -384,7 +384,7 @@ def test_tracking_hands_bare_tags_as_bare() -> None:
 
 
 def test_check_says_what_shape_a_skipped_tag_has() -> None:
-    from updater.commands.check import _note
+    from updater.commands.display import skip_note as _note
 
     skipped = {"tag": "20231102", "version": "20231102", "reason": "shape"}
     assert _note(skipped, "1.1.0") == "20231102: shape (date, not N.N.N like 1.1.0)"

@@ -168,17 +168,15 @@ def _rev_text(value: str | None, rev: str | None) -> str:
 
 
 def skip_note(skipped: Mapping[str, Any], current: str | None) -> str:
-    """Why a newer-looking tag was passed over; for a shape, what differs:
-    `shape: 20231102 (date), not N.N.N like 1.1.0`."""
+    """Why a newer-looking tag was passed over, and for a shape what differs:
+    `20231102: shape (date, not N.N.N like 1.1.0)`."""
     from updater.version.scheme import shape_of
 
+    text = f"{skipped['version']}: {skipped['reason']}"
     if skipped["reason"] == "shape" and current:
         theirs, ours = shape_of(skipped["version"]), shape_of(current)
-        return (
-            f"shape: {skipped['version']} ({theirs.describe()}), "
-            f"not {ours.describe()} like {current}"
-        )
-    return str(skipped["reason"])
+        text += f" ({theirs.describe()}, not {ours.describe()} like {current})"
+    return text
 
 
 def check_table(data: Sequence[Mapping[str, Any]]) -> tuple[Table, list[str]]:

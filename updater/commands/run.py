@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from updater.engine.result import UpdateResult
     from updater.engine.tracking import Checked
     from updater.pipeline.report import PipelineReport
-    from updater.pipeline.run import PipelineEvents
+    from updater.pipeline.run import PipelineEvents, PipelineRequest
+    from updater.pipeline.step import EngineStep
 
 
 def _table(results: Sequence[UpdateResult]) -> Table:
@@ -139,24 +140,9 @@ def command(
 ) -> None:
     """Update packages: new rev, source hash and every dependency hash, proven by Nix."""
     from updater.engine.result import Outcome
-    from updater.pipeline.run import PipelineRequest, run_pipeline
-    from updater.pipeline.shard import Shard
     from updater.pipeline.step import EngineStep
-    from updater.state.runlock import held_run_lock
 
-    if bool(packages) == all_:
-        raise UsageError("name packages with --package NAME, or use --all")
-    if version is not None and all_:
-        raise UsageError("--version V applies to named packages, not to --all")
-    if shard is not None and not all_:
-        raise UsageError("--shard I/N applies to --all")
-    request = PipelineRequest(
-        packages=packages,
-        shard=Shard.parse(shard) if shard is not None else Shard(),
-        version=version,
-        # The dashboard says when the configured schedule (the cron workflow) runs next.
-        scheduled=True,
-    )
+    request = _request(packages, all_, version, shard)
     started = time.monotonic()
     err = Console(stderr=True)
     display = Display(err, "run")
@@ -171,17 +157,7 @@ def command(
         # One live line for the whole run (display.py), not the engine's own.
         on_step=display.unit_step,
     )
-    with display.shown():
-        display.start_phase("checking upstreams")
-        if dry_run:
-            # Writes nothing: no lock to take.
-            report = run_pipeline(ctx, request, step, events=_phases(display))
-        else:
-            # One run at a time: a second `run` (or a `serve`/`demo` cycle) stops saying who
-            # runs.
-            label = None if request.shard.is_whole else request.shard.label
-            with held_run_lock(ctx.state_url, ctx.repo, label):
-                report = run_pipeline(ctx, request, step, events=_phases(display))
+    report = _execute(ctx, request, step, display, dry_run=dry_run)
     if not no_pr and not dry_run and ctx.endpoints.repository is None:
         # Once the run got this far (the configuration and names were fine), in one line.
         click.echo(NO_FORGE, err=True)
@@ -199,6 +175,49 @@ def command(
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
     if failed or refused or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
+
+
+def _request(
+    packages: tuple[str, ...], all_: bool, version: str | None, shard: str | None
+) -> PipelineRequest:
+    from updater.pipeline.run import PipelineRequest
+    from updater.pipeline.shard import Shard
+
+    if bool(packages) == all_:
+        raise UsageError("name packages with --package NAME, or use --all")
+    if version is not None and all_:
+        raise UsageError("--version V applies to named packages, not to --all")
+    if shard is not None and not all_:
+        raise UsageError("--shard I/N applies to --all")
+    return PipelineRequest(
+        packages=packages,
+        shard=Shard.parse(shard) if shard is not None else Shard(),
+        version=version,
+        # The dashboard says when the configured schedule (the cron workflow) runs next.
+        scheduled=True,
+    )
+
+
+def _execute(
+    ctx: AppContext,
+    request: PipelineRequest,
+    step: EngineStep,
+    display: Display,
+    *,
+    dry_run: bool,
+) -> PipelineReport:
+    """The pipeline, shown live; under the run lock unless it is a dry run (which writes
+    nothing): a second `run` (or a `serve`/`demo` cycle) stops saying who runs."""
+    from updater.pipeline.run import run_pipeline
+    from updater.state.runlock import held_run_lock
+
+    with display.shown():
+        display.start_phase("checking upstreams")
+        if dry_run:
+            return run_pipeline(ctx, request, step, events=_phases(display))
+        label = None if request.shard.is_whole else request.shard.label
+        with held_run_lock(ctx.state_url, ctx.repo, label):
+            return run_pipeline(ctx, request, step, events=_phases(display))
 
 
 def _stopped(report: PipelineReport, output_format: OutputFormat) -> None:
