@@ -18,6 +18,7 @@ passes them over unless told otherwise.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from updater.version.compare import compare_versions
@@ -82,6 +83,8 @@ def _is_marker(comps: list[_Component], i: int) -> bool:
     return before.numeric and starts_component and after.numeric and after.glued
 
 
+# A check weighs the same few hundred versions tens of thousands of times: parse each once.
+@functools.lru_cache(maxsize=16384)
 def _first_marker(version: str) -> tuple[int, str] | None:
     """Where the first prerelease marker starts, and the marker (lower case)."""
     comps = _components(version)
@@ -95,6 +98,7 @@ def is_prerelease_version(version: str) -> bool:
     return _first_marker(version) is not None
 
 
+@functools.lru_cache(maxsize=16384)
 def release_part(version: str) -> str:
     """`1.11.0-alpha.2` -> `1.11.0`, `4.2.0b2` -> `4.2.0`: the components before the first
     prerelease marker, joined with dots."""
@@ -160,6 +164,7 @@ def _date_like(numbers: list[str]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=16384)
 def shape_of(version: str) -> Shape:
     comps = _components(version)
     lead = ""
