@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import cast
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from updater.errors import ConfigError, UpdaterError
-from updater.state.rows import chunks, delete_in, replace_rows, select_in, utc, utc_now
+from updater.state.rows import delete_in, replace_rows, select_in, utc, utc_now
 from updater.state.tables import CheckResultRow, EtagRow, FailureRow, SourceVersionRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -292,39 +292,35 @@ class StateStore:
 
     def save_check_results(self, records: Sequence[CheckRecord]) -> None:
         now = utc_now()
-        with self.session() as s:
-            previous: dict[str, CheckResultRow] = {}
-            for chunk in chunks({r.package for r in records}):
-                found = s.scalars(select(CheckResultRow).where(CheckResultRow.package.in_(chunk)))
-                previous.update((row.package, row) for row in found)
-            rows = {
-                r.package: {
-                    "package": r.package,
-                    "current": r.current,
-                    "latest": r.latest,
-                    "outdated": r.outdated,
-                    "source": r.source,
-                    "skipped": json.dumps(
-                        [
-                            {"tag": k.tag, "version": k.version, "reason": k.reason}
-                            for k in r.skipped
-                        ]
-                    ),
-                    "error": r.error,
-                    "checked_at": r.checked_at or now,
-                    "mode": r.mode,
-                    "current_rev": _cut(r.current_rev, 256),
-                    "latest_rev": _cut(r.latest_rev, 256),
-                    "current_date": r.current_date or _known_date(previous.get(r.package), r),
-                    "latest_date": r.latest_date,
-                    "compare_url": r.compare_url
-                    if r.compare_url and len(r.compare_url) <= 1024
-                    else None,
-                }
-                for r in records
+        rows = {
+            r.package: {
+                "package": r.package,
+                "current": r.current,
+                "latest": r.latest,
+                "outdated": r.outdated,
+                "source": r.source,
+                "skipped": json.dumps(
+                    [{"tag": k.tag, "version": k.version, "reason": k.reason} for k in r.skipped]
+                ),
+                "error": r.error,
+                "checked_at": r.checked_at or now,
+                "mode": r.mode,
+                "current_rev": _cut(r.current_rev, 256),
+                "latest_rev": _cut(r.latest_rev, 256),
+                "current_date": r.current_date,
+                "latest_date": r.latest_date,
+                "compare_url": r.compare_url
+                if r.compare_url and len(r.compare_url) <= 1024
+                else None,
             }
-            # The rows read above must not be flushed back over the ones written below.
-            s.expunge_all()
+            for r in records
+        }
+        with self.session() as s:
+            undated = {r.package: r for r in records if r.current_date is None and r.current_rev}
+            for previous in select_in(s, _CHECK_RESULTS.c.package, set(undated)):
+                rows[previous.package]["current_date"] = _known_date(
+                    previous, undated[previous.package]
+                )
             replace_rows(s, _CHECK_RESULTS.c.package, list(rows.values()))
 
     def check_results(self) -> list[CheckRecord]:
@@ -351,16 +347,17 @@ class StateStore:
             ]
 
 
-def _known_date(previous: CheckResultRow | None, r: CheckRecord) -> datetime | None:
+def _known_date(previous: Any, r: CheckRecord) -> datetime | None:
     """The date of the pinned revision as an earlier check saw it: an upstream that gives no
     date for the commit a pin holds (a branch head moved on) gave it when that commit was new."""
     if previous is None or not r.current_rev:
         return None
+    when: datetime | None = None
     if previous.latest_rev == r.current_rev:
-        return utc(previous.latest_date)
-    if previous.current_rev == r.current_rev:
-        return utc(previous.current_date)
-    return None
+        when = previous.latest_date
+    elif previous.current_rev == r.current_rev:
+        when = previous.current_date
+    return utc(when)
 
 
 def _cut(value: str | None, limit: int) -> str | None:
