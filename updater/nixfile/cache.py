@@ -26,7 +26,6 @@ from updater.logs import get_logger
 from updater.nixfile.ignore import nix_files
 from updater.nixfile.managed import managed_inputs
 from updater.nixfile.model import ScanResult
-from updater.nixfile.repository import scan_repository
 
 CACHE_FILE = Path(".updater") / "scan-cache.json"
 # Bumped when the file's layout changes; the code digest covers changes of the scan itself.
@@ -70,6 +69,9 @@ def scan_cached(repo: Path, pkgs_dir: str = "pkgs", exclude: Iterable[str] = ())
     found = _load(path, key)
     if found is not None:
         return found
+    # Imported on a miss only: the parser and its grammar are the slowest imports of a scan.
+    from updater.nixfile.repository import scan_repository
+
     result = scan_repository(repo, pkgs_dir, exclude)
     _store(path, key, result)
     return result
