@@ -130,11 +130,12 @@ def _count_unrefreshable(data: list[dict[str, Any]], scan: ScanResult, ctx: AppC
 def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFormat) -> None:
     """Poll every upstream and show which packages have a newer version."""
     from updater.engine.tracking import failed, tracked_units
-    from updater.nixfile.repository import scan_repository
+    from updater.nixfile.cache import scan_cached
     from updater.pipeline.configured import check_configured_packages
     from updater.pipeline.report import refusals
 
-    scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
+    repository = ctx.config.repository
+    scan = scan_cached(ctx.repo, repository.pkgs_dir, repository.exclude)
     check_configured_packages(scan, ctx.config, ctx.config_path)
     known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}
     unknown = [p for p in packages if p not in known]

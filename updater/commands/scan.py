@@ -13,8 +13,8 @@ from rich.console import Console
 
 from updater.context import AppContext
 from updater.errors import UsageError
+from updater.nixfile.cache import scan_cached
 from updater.nixfile.render import write_json, write_jsonl, write_packages, write_table
-from updater.nixfile.repository import scan_repository
 
 
 @click.command("scan")
@@ -50,7 +50,7 @@ def command(
     if not app.repo.is_dir():
         raise UsageError(f"{app.repo}: no such directory (use --repo)")
     settings = app.config.repository
-    result = scan_repository(app.repo, pkgs_dir or settings.pkgs_dir, settings.exclude)
+    result = scan_cached(app.repo, pkgs_dir or settings.pkgs_dir, settings.exclude)
     if not result.files:
         raise UsageError(
             f"{app.repo}: no .nix file found: no such directory of packages (use --repo)"

@@ -40,7 +40,7 @@ def command(ctx: AppContext, shard_text: str, once: bool, listen: str | None) ->
     """Keep running: check on the configured cron schedule, update, open PRs; serve status."""
     # Imported here: `updater --help` and the other commands do not pay for the service.
     from updater.cron import cron_trigger
-    from updater.nixfile.repository import scan_repository
+    from updater.nixfile.cache import scan_cached
     from updater.pipeline.configured import check_configured_packages
     from updater.pipeline.shard import Shard
     from updater.pipeline.step import EngineStep
@@ -53,7 +53,9 @@ def command(ctx: AppContext, shard_text: str, once: bool, listen: str | None) ->
     trigger = None if once else cron_trigger(ctx.config.schedule)
     # A [packages.X] for no package is refused before the service starts, not in every cycle.
     check_configured_packages(
-        scan_repository(ctx.repo, ctx.config.repository.pkgs_dir), ctx.config, ctx.config_path
+        scan_cached(ctx.repo, ctx.config.repository.pkgs_dir, ctx.config.repository.exclude),
+        ctx.config,
+        ctx.config_path,
     )
     with StateStore.open(ctx.state_url) as store:
         lock = run_lock(ctx.state_url, ctx.repo, None if shard.is_whole else shard.label)

@@ -11,8 +11,8 @@ from updater.doctor.settings import configuration_checks
 from updater.doctor.store import state_checks
 from updater.errors import UpdaterError
 from updater.nix.runner import NixOptions, NixRunner
+from updater.nixfile.cache import scan_cached
 from updater.nixfile.model import ScanResult
-from updater.nixfile.repository import scan_repository
 
 
 def run_doctor(
@@ -28,7 +28,8 @@ def run_doctor(
         scan_error = f"{pkgs}: no such directory (set [repository] pkgs_dir)"
     else:
         try:
-            scan = scan_repository(ctx.repo, ctx.config.repository.pkgs_dir)
+            repository = ctx.config.repository
+            scan = scan_cached(ctx.repo, repository.pkgs_dir, repository.exclude)
         except UpdaterError as exc:
             scan_error = str(exc)
     return [

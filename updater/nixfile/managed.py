@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Iterable
 from pathlib import Path
 
 from updater.nixfile.model import ManagedSource
@@ -151,14 +152,26 @@ def _nvfetcher(
     return found
 
 
+def _npins_documents(repo: Path, rels: Iterable[str]) -> list[tuple[str, Path]]:
+    """Each directory of the scanned files (and the top) with an `npins/sources.json`."""
+    out: list[tuple[str, Path]] = []
+    for rel in sorted({posixpath.dirname(r) for r in rels} | {""}):
+        path = repo / rel / "npins" / "sources.json" if rel else repo / "npins" / "sources.json"
+        if path.is_file():
+            out.append((rel, path))
+    return out
+
+
+def managed_inputs(repo: Path, rels: Iterable[str]) -> list[str]:
+    """The files besides the .nix files that the scan reads (repository-relative)."""
+    return [path.relative_to(repo).as_posix() for _, path in _npins_documents(repo, rels)]
+
+
 def _npins(
     repo: Path, files: dict[str, FileFacts], attribution: Attribution
 ) -> list[ManagedSource]:
     found: list[ManagedSource] = []
-    for rel in sorted({posixpath.dirname(r) for r in files} | {""}):
-        path = repo / rel / "npins" / "sources.json" if rel else repo / "npins" / "sources.json"
-        if not path.is_file():
-            continue
+    for rel, path in _npins_documents(repo, files):
         try:
             document = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):

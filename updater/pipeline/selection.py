@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from updater.context import AppContext
 from updater.engine.tracking import Tracked, tracked_of
 from updater.engine.units import Unit, select, units_of
+from updater.nixfile.cache import scan_cached
 from updater.nixfile.model import ScanResult
-from updater.nixfile.repository import scan_repository
 from updater.pipeline.shard import Shard, packages_by_group
 
 
@@ -40,7 +40,7 @@ def select_units(
     UsageError names a package no unit feeds; a known package of another shard selects nothing.
     """
     settings = ctx.config.repository
-    scan = scan_repository(ctx.repo, settings.pkgs_dir, settings.exclude)
+    scan = scan_cached(ctx.repo, settings.pkgs_dir, settings.exclude)
     every = units_of(scan)
     wanted = select(every, packages, scan)
     if shard is not None and not shard.is_whole:
