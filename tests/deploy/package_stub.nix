@@ -20,6 +20,7 @@ let
     "structlog"
     "tenacity"
     "tree-sitter"
+    "tree-sitter-language-pack"
     "wheel"
   ];
   pyPackage = name: { pname = name; };
@@ -29,7 +30,6 @@ let
       pyjwt = pyPackage "pyjwt" // {
         optional-dependencies.crypto = [ (pyPackage "cryptography") ];
       };
-      tree-sitter-grammars.tree-sitter-nix = pyPackage "tree-sitter-nix";
       buildPythonApplication = args: args // { _builder = "buildPythonApplication"; };
     };
   lib = {
