@@ -32,7 +32,6 @@ let
       pyjwt = pyPackage "pyjwt" // {
         optional-dependencies.crypto = [ (pyPackage "cryptography") ];
       };
-      tree-sitter-grammars.tree-sitter-nix = pyPackage "tree-sitter-nix";
       buildPythonApplication = args: args // { _builder = "buildPythonApplication"; };
     };
   lib = {

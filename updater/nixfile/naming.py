@@ -289,6 +289,21 @@ def result_of(node: Node | None) -> Node | None:
     return None
 
 
+def _called_is_function(expression: Node) -> bool:
+    """A file that is still a function once callPackage gave it its arguments."""
+    node = unwrap(expression)
+    if node.type != "function_expression":
+        return False
+    for _ in range(_MAX_DEPTH):
+        body = node.child_by_field_name("body")
+        if body is None:
+            return False
+        node = unwrap(body)
+        if node.type not in ("let_expression", "with_expression", "assert_expression"):
+            return node.type == "function_expression"
+    return False
+
+
 def _last_name(node: Node) -> str:
     name = dotted_name(node)
     return name.rsplit(".", 1)[-1] if name else ""
@@ -437,8 +452,9 @@ class Naming:
 
     def _gives_package(self, facts: FileFacts, value: Node | None, depth: int = 0) -> bool:
         """A file's value is one package: a derivation, or a call of a file that gives one
-        (`(callPackage ./generic.nix { .. })`)."""
-        if value is None or depth > 8:
+        (`(callPackage ./generic.nix { .. })`); not a function once called (a fetcher's
+        `{ fetchurl }: { url, hash }: ..`)."""
+        if value is None or depth > 8 or _called_is_function(value):
             return False
         if is_package_value(value):
             return True
@@ -478,11 +494,14 @@ class Naming:
         target = self._file_of(path_target(facts.rel, args[0]))
         if target is None:
             return False
-        result = result_of(self.files[target].parsed.expression)
+        expression = self.files[target].parsed.expression
+        result = result_of(expression)
         return (
             result is not None
+            and expression is not None
+            and not _called_is_function(expression)
             and not _set_values(self.files[target])
-            and (result.type != "variable_expression")
+            and result.type != "variable_expression"
         )
 
     def _file_of(self, target: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -101,7 +102,8 @@ def package_records(result: ScanResult) -> list[dict[str, Any]]:
     sources: dict[str, set[str]] = {}
     for pin in result.pins:
         for name in pin.packages:
-            sources.setdefault(name, set()).add(pin.url or pin.group)
+            if pin.url:  # an upstream (a file's own version or data is not a source)
+                sources.setdefault(name, set()).add(pin.url)
     return [
         {
             "name": p.name,
@@ -125,8 +127,12 @@ def write_packages(result: ScanResult, out: TextIO, output_format: str) -> None:
     else:
         console = Console(file=out, soft_wrap=False, width=max(80, Console().width))
         table = Table(title="packages", title_justify="left")
-        table.add_column("package", no_wrap=True, max_width=32, overflow="ellipsis")
-        table.add_column("file", no_wrap=True, max_width=40, overflow="ellipsis")
+        longest = max((len(r["name"]) for r in records), default=7)
+        width = min(max(longest, 7), 32)
+        table.add_column(
+            "package", no_wrap=True, min_width=width, max_width=32, overflow="ellipsis"
+        )
+        table.add_column("file", no_wrap=True, max_width=28, overflow="ellipsis")
         table.add_column("sources", no_wrap=True, overflow="ellipsis")
         for record in records:
             table.add_row(
@@ -141,42 +147,52 @@ def _short(text: str, width: int = 56) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _notes(pin: Pin) -> str:
+    notes = []
+    if pin.floating:
+        notes.append("floating")
+    if pin.users:
+        notes.append(f"{len(pin.users)} users")
+    if pin.copies:
+        notes.append(f"{len(pin.copies) + 1} copies")
+    if pin.depends_on:
+        notes.append("follows " + ", ".join(str(d) for d in pin.depends_on))
+    notes.extend(f"# {d.name} {d.argument}".rstrip() for d in pin.directives)
+    if pin.managed_by:
+        notes.append(f"managed by {pin.managed_by}")
+    elif pin.refresh.startswith("no"):
+        notes.append(pin.refresh)
+    return "; ".join(notes)
+
+
 def write_table(result: ScanResult, console: Console) -> None:
-    """One table per upstream source, its pins in file order."""
+    """One table per upstream source (named once, in its title), its pins in file order;
+    long values end in an ellipsis rather than wrap; a summary line of counts."""
     for group in result.groups():
         where = group.url or group.id
-        title = f"[bold]{where}[/bold]"
+        title = f"[bold]{_short(where, 60)}[/bold]"
         if group.forge:
             title += f"  ({group.forge})"
-        table = Table(title=title, title_justify="left", expand=False)
-        table.add_column("package", no_wrap=True, max_width=16, overflow="ellipsis")
-        table.add_column("location", no_wrap=True, max_width=28, overflow="ellipsis")
-        table.add_column("kind", no_wrap=True, min_width=12)
-        table.add_column("value", no_wrap=True, max_width=24, overflow="ellipsis")
-        for column in ("format", "system", "notes"):
-            table.add_column(column, no_wrap=True, max_width=24, overflow="ellipsis")
+        table = Table(title=title, title_justify="left", expand=False, box=box.SIMPLE_HEAD)
+        table.add_column("package", no_wrap=True, max_width=18, overflow="ellipsis")
+        table.add_column("location", no_wrap=True, max_width=22, overflow="ellipsis")
+        table.add_column("kind", no_wrap=True, max_width=18, overflow="ellipsis")
+        table.add_column("value", no_wrap=True, max_width=20, overflow="ellipsis")
+        table.add_column("system", no_wrap=True, max_width=13, overflow="ellipsis")
+        table.add_column("notes", no_wrap=True, max_width=30, overflow="ellipsis")
+        previous = None
         for pin in group.pins:
-            notes = []
-            if pin.floating:
-                notes.append("floating")
-            if pin.users:
-                notes.append(f"{len(pin.users)} users")
-            if pin.copies:
-                notes.append(f"{len(pin.copies) + 1} copies")
-            if pin.depends_on:
-                notes.append("follows " + ", ".join(str(d) for d in pin.depends_on))
-            notes.extend(f"# {d.name} {d.argument}".rstrip() for d in pin.directives)
-            if pin.managed_by:
-                notes.append(f"managed by {pin.managed_by}")
+            packages = ", ".join(pin.packages) or "-"
+            kind = f"{pin.kind}/{pin.format}" if pin.format else str(pin.kind)
             table.add_row(
-                ", ".join(pin.packages) or "-",
+                packages if packages != previous else "",
                 str(pin.location),
-                str(pin.kind),
-                _short(pin.value),
-                str(pin.format or ""),
+                kind,
+                pin.value,
                 pin.system or "",
-                "; ".join(notes),
+                _notes(pin),
             )
+            previous = packages
         console.print(table)
     hashes = [p for p in result.pins if p.kind.is_hash]
     refreshable = sum(1 for p in hashes if p.refresh.startswith("yes"))
