@@ -166,3 +166,10 @@ def test_json_stays_an_alias_of_format_json(nur: Path) -> None:
     run = updater("--repo", str(nur), "run", "--all", "--no-pr", "--format", "jsonl")
     records = [json.loads(line) for line in run.stdout.splitlines()]
     assert len(records) == 2 and all(r["outcome"] == "failed" for r in records)
+
+
+def test_check_of_an_unknown_package_names_the_closest(nur: Path) -> None:
+    proc = updater("--repo", str(nur), "check", "--package", "helo")
+    assert proc.returncode == 2
+    assert "unknown package(s): helo" in proc.stderr
+    assert "did you mean hello" in proc.stderr and "`updater scan` lists them" in proc.stderr

@@ -140,7 +140,14 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
     known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}
     unknown = [p for p in packages if p not in known]
     if unknown:
-        raise UsageError(f"unknown package(s): {', '.join(unknown)} (not found under {ctx.repo})")
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(
+            f"unknown package(s): {', '.join(unknown)} (not found under {ctx.repo}){hint} "
+            "(`updater scan` lists them)"
+        )
     # One decision per unit, exactly as `updater run` plans them: a source group whose pins
     # move independently (a floating nightly beside a pinned release, two files pinning two
     # versions of one repository) is several units, each outdated, current or floating on its

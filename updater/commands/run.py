@@ -158,7 +158,8 @@ def command(
         on_step=display.unit_step,
     )
     report = _execute(ctx, request, step, display, dry_run=dry_run)
-    if not no_pr and not dry_run and ctx.endpoints.repository is None:
+    wants_prs = not no_pr and not dry_run and ctx.config.pull_requests.enabled
+    if wants_prs and ctx.endpoints.repository is None:
         # Once the run got this far (the configuration and names were fine), in one line.
         click.echo(NO_FORGE, err=True)
     if shard is not None and not report.results:

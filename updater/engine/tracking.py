@@ -426,13 +426,13 @@ def _checked(
 ) -> Checked:
     if result is None or isinstance(result, UpstreamError):
         message = str(result) if result is not None else "no answer"
+        retry_at = None
+        if isinstance(result, RateLimitedError) and result.retry_at is not None:
+            retry_at = datetime.fromtimestamp(result.retry_at, UTC)
+            message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
         # A host that is down or refuses the token is the run's failure, not the source's:
         # backing each of its sources off would keep them unchecked once the host is back.
         if not isinstance(result, HostUnreachableError | TokenRejectedError):
-            retry_at = None
-            if isinstance(result, RateLimitedError) and result.retry_at is not None:
-                retry_at = datetime.fromtimestamp(result.retry_at, UTC)
-                message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
             learnt.failed[req.source.id] = SourceFailed(req.source.id, message, retry_at)
         return Checked(t, None, message)
     decision, release = decide(t, result, now)

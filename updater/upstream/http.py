@@ -211,10 +211,10 @@ class HttpClient:
         params: Mapping[str, str] | None,
     ) -> HttpResponse:
         assert self._client is not None
-        self.circuit.raise_if_open(host, url)
+        self.circuit.raise_if_open(host)
         await self._wait_for_host(url, host)
         async with self._semaphore(host):
-            self.circuit.raise_if_open(host, url)  # it may have opened while this one waited
+            self.circuit.raise_if_open(host)  # it may have opened while this one waited
             self.stats.sent += 1
             self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
             try:
@@ -228,7 +228,7 @@ class HttpClient:
                 _log().debug(
                     "http.dropped", method=method, url=_redact_url(url), error=type(exc).__name__
                 )
-                self.circuit.raise_if_open(host, url)
+                self.circuit.raise_if_open(host)
                 raise _Retry(f"connection failed ({type(exc).__name__})") from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 _log().info(
@@ -244,7 +244,7 @@ class HttpClient:
             text=body,
         )
         if resp.status_code == 401 and "authorization" in {k.lower() for k in headers}:
-            self.circuit.rejected(host, url)
+            self.circuit.reject(host, url)
         self._check_rate_limit(response, host)
         if resp.status_code >= 500:
             raise _Retry(f"HTTP {resp.status_code}")
@@ -318,7 +318,6 @@ class _Circuit:
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
         self._failures: dict[str, int] = {}
-        self._why: dict[str, str] = {}
         self.unreachable: dict[str, str] = {}  # host -> why (the last connection error)
         self.refused: set[str] = set()  # hosts that answered 401 to the token
 
@@ -331,11 +330,12 @@ class _Circuit:
     def answered(self, host: str) -> None:
         self._failures[host] = 0
 
-    def rejected(self, host: str, url: str) -> None:
+    def reject(self, host: str, url: str) -> None:
+        """The host answered 401 to our token: raises TokenRejectedError, now and from now on."""
         self.refused.add(host)
         raise TokenRejectedError(f"{_redact_url(url)}: {host} rejected the token (HTTP 401)", host)
 
-    def raise_if_open(self, host: str, url: str) -> None:
+    def raise_if_open(self, host: str) -> None:
         if host in self.refused:
             raise TokenRejectedError(f"{host} rejected the token (HTTP 401)", host)
         why = self.unreachable.get(host)

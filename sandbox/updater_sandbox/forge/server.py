@@ -111,6 +111,9 @@ class ForgeHTTPServer(ThreadingHTTPServer):
         )
         with self._conns_lock:
             self._workers.add(worker)
+            # Tracked from the accept, not from the handler's setup: a stop that comes before
+            # the worker reaches its setup must still wake it (close_all_connections).
+            self._conns.add(request)
         worker.start()
 
     def _work(self, request: Any, client_address: Any) -> None:
@@ -119,6 +122,7 @@ class ForgeHTTPServer(ThreadingHTTPServer):
         finally:
             with self._conns_lock:
                 self._workers.discard(threading.current_thread())
+                self._conns.discard(request)
 
     def join_workers(self, timeout: float) -> None:
         with self._conns_lock:
