@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -108,9 +110,13 @@ class Applied:
     lines: Mapping[Location, int] = field(default_factory=dict)
 
 
-def fake_for(pin: Pin) -> str:
-    algo = pin.algo or HashAlgo.SHA256
-    return NixHash(algo, bytes(algo.digest_size)).sri
+def fake_for(pin: Pin, salt: bytes) -> str:
+    """A placeholder for `pin`, the same for every copy of its literal and different for every
+    other value and every update (see nixhash.placeholder: builds of different units then do
+    not share an output path, and copies of one fetcher stay one derivation)."""
+    seed = hashlib.sha256(salt + (pin.value or "").encode()).digest()
+    nonce = int.from_bytes(seed[: nixhash.PLACEHOLDER_NONCE], "big")
+    return nixhash.placeholder(pin.algo or HashAlgo.SHA256, nonce).sri
 
 
 def _is_fake(text: str | None) -> bool:
@@ -149,6 +155,7 @@ class _Applier:
         self.root = root
         self.plan = plan
         self.settings = settings
+        self.salt = secrets.token_bytes(16)
         self.changes: list[HashChange] = []
         self.builds: list[BuildRecord] = []
         self.evaluations = 0
@@ -360,7 +367,7 @@ class _Applier:
         changes = [(e.pin, e.new) for e in self.plan.edits]
         for r in self.plan.refreshes:
             if not (r.pin.format is not None and r.pin.format.value == "fake"):
-                changes.append((r.pin, fake_for(r.pin)))
+                changes.append((r.pin, fake_for(r.pin, self.salt)))
         self.write(changes)
 
     # -- 2 -----------------------------------------------------------------------------------
@@ -500,7 +507,7 @@ class _Applier:
             self.write_hashes(results)
         done = {carried[d].pin.location for d in ready}
         rest = [r for r in todo if r.pin.location not in done]
-        self.write([(r.pin, fake_for(r.pin)) for r in rest])
+        self.write([(r.pin, fake_for(r.pin, self.salt)) for r in rest])
         return rest
 
     def _attribute_path(
