@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from updater.gitops.scratch import sweep
-from updater.tempdirs import MARKER, claimed_dir
 from updater.gitops.worktree import scratch_worktree
+from updater.tempdirs import MARKER, claimed_dir
 
 KILLED = """
 import os, signal, sys
