@@ -25,6 +25,9 @@ from updater.errors import UsageError
 if TYPE_CHECKING:
     from updater.delivery.report import DeliveryReport
     from updater.engine.result import UpdateResult
+    from updater.pipeline.report import PipelineReport
+    from updater.pipeline.run import PipelineRequest
+    from updater.pipeline.step import EngineStep
 
 
 def _table(results: Sequence[UpdateResult]) -> Table:
@@ -130,10 +133,9 @@ def command(
 ) -> None:
     """Update packages: new rev, source hash and every dependency hash, proven by Nix."""
     from updater.engine.result import Outcome
-    from updater.pipeline.run import PipelineRequest, run_pipeline
+    from updater.pipeline.run import PipelineRequest
     from updater.pipeline.shard import Shard
     from updater.pipeline.step import EngineStep
-    from updater.state.runlock import held_run_lock
 
     if bool(packages) == all_:
         raise UsageError("name packages with --package NAME, or use --all")
@@ -159,13 +161,7 @@ def command(
         complete=all_ and request.shard.is_whole,
         console=err,
     )
-    if dry_run:
-        report = run_pipeline(ctx, request, step)  # writes nothing: no lock to take
-    else:
-        # One run at a time: a second `run` (or a `serve`/`demo` cycle) stops saying who runs.
-        label = None if request.shard.is_whole else request.shard.label
-        with held_run_lock(ctx.state_url, ctx.repo, label):
-            report = run_pipeline(ctx, request, step)
+    report = _locked_run(ctx, request, step, dry_run=dry_run)
     if shard is not None and not report.results:
         err.print(f"shard {shard}: no package to update")
         return
@@ -177,6 +173,20 @@ def command(
     failed = any(r.outcome is Outcome.FAILED for r in report.results)
     if failed or refused or (report.delivery is not None and report.delivery.errors):
         raise click.exceptions.Exit(1)
+
+
+def _locked_run(
+    ctx: AppContext, request: PipelineRequest, step: EngineStep, *, dry_run: bool
+) -> PipelineReport:
+    from updater.pipeline.run import run_pipeline
+    from updater.state.runlock import held_run_lock
+
+    if dry_run:
+        return run_pipeline(ctx, request, step)  # writes nothing: no lock to take
+    # One run at a time: a second `run` (or a `serve`/`demo` cycle) stops saying who runs.
+    label = None if request.shard.is_whole else request.shard.label
+    with held_run_lock(ctx.state_url, ctx.repo, label):
+        return run_pipeline(ctx, request, step)
 
 
 def _print(

@@ -31,7 +31,7 @@ from types import TracebackType
 
 from updater.context import AppContext
 from updater.cron import next_run_of
-from updater.delivery.ownership import branch_state
+from updater.delivery.ownership import BranchState, branch_state
 from updater.delivery.proposal import name_of, proposal_of
 from updater.delivery.report import DeliveryReport, UnitDelivery, dashboard_data
 from updater.delivery.sync import SyncReport, ignoring_declined, sync
@@ -233,21 +233,9 @@ class Delivery:
         update = proposal_of(result, name, self.ctx.config)
         branch = self.pulls.branch(name)
         url = push_url_of(self.ctx)
-        # Whose commits are on the branch, from git (never the compare endpoint); the lease is
-        # the sha those commits were read at, so a push after someone moved the branch fails.
-        try:
-            state = branch_state(
-                self.ctx.repo,
-                url,
-                branch,
-                self.pulls.default_branch(),
-                [self.client.settings.author_email],
-                self._credentials(),
-            )
-        except GitError as exc:
-            raise GitError(
-                f"{branch}: cannot tell whose commits are on it, not pushed: {exc}"
-            ) from None
+        # The lease is the sha the branch's commits were read at: a push after someone moved
+        # the branch fails.
+        state = self._branch_state(url, branch)
         lease = state.sha
         declined = self.declined_versions(result.unit, result.packages) | declined_for(
             self.store, name=name
@@ -276,6 +264,23 @@ class Delivery:
             pull=outcome.pull,
             reason=outcome.reason,
         )
+
+    def _branch_state(self, url: str, branch: str) -> BranchState:
+        """Whose commits are on `branch`, from git (never the compare endpoint); GitError when
+        git cannot tell, and then nothing is pushed."""
+        try:
+            return branch_state(
+                self.ctx.repo,
+                url,
+                branch,
+                self.pulls.default_branch(),
+                [self.client.settings.author_email],
+                self._credentials(),
+            )
+        except GitError as exc:
+            raise GitError(
+                f"{branch}: cannot tell whose commits are on it, not pushed: {exc}"
+            ) from None
 
     def _credentials(self) -> Credentials:
         return Credentials(self.tokens.token())
