@@ -125,7 +125,7 @@ class NixHash:
 
     @property
     def is_fake(self) -> bool:
-        return not any(self.digest)
+        return not any(self.digest[:-PLACEHOLDER_NONCE])
 
     def format(self, fmt: HashFormat) -> str:
         """Render in notation `fmt` (SRI, BASE32, BASE16, BASE64 or PREFIXED)."""
@@ -143,8 +143,23 @@ class NixHash:
         raise ValueError(f"{fmt} is not a notation a hash can be written in")
 
 
+# A placeholder is zero but for its last bytes. Nix's own fake hashes (all zero) are
+# placeholders; the bot writes a random nonce into those last bytes, so that each hash-fixing
+# build has an output path of its own: every real-world source fetcher is named `source`, and
+# with one shared fake hash all of them would have one output path, whose lock serialises
+# builds of different units (nix/buildlocks.py). No real digest starts with 24 zero bytes.
+PLACEHOLDER_NONCE = 8
+
+
 def _fake(algo: HashAlgo) -> NixHash:
     return NixHash(algo, bytes(algo.digest_size))
+
+
+def placeholder(algo: HashAlgo, nonce: int) -> NixHash:
+    """A fake hash of `algo` carrying `nonce` (0 <= nonce < 2**64): distinct nonces, distinct
+    output paths."""
+    zeros = bytes(algo.digest_size - PLACEHOLDER_NONCE)
+    return NixHash(algo, zeros + nonce.to_bytes(PLACEHOLDER_NONCE, "big"))
 
 
 FAKE_HASH = _fake(HashAlgo.SHA256)

@@ -139,7 +139,8 @@ def test_package_that_does_not_evaluate_gets_its_source_hash_by_prefetch(
 
 
 def test_failed_verification_keeps_no_branch(world: World, nur: Path) -> None:
-    # Evaluates while the source hash is fake (the hash-fixing steps), not with the new hash:
+    # Evaluates while the source hash is a placeholder (the hash-fixing steps: 24 zero bytes,
+    # then a nonce, in SRI `sha256-` and 32 `A`s), not with the new hash:
     # the verification runs while the scratch worktree commits, and its verdict must still
     # decide whether a branch is kept.
     commit_change(
@@ -147,7 +148,7 @@ def test_failed_verification_keeps_no_branch(world: World, nur: Path) -> None:
         "pkgs/feeds/blobstore.nix",
         '  version = "0.9.0";\n',
         '  version = "0.9.0";\n'
-        '  onlyFake = assert builtins.match "(sha256[-:])?[A0]+=*" src.outputHash != null; "x";\n',
+        '  onlyFake = assert builtins.match "sha256-A{32}.*" src.outputHash != null; "x";\n',
     )
     before = git_state(nur)
     result = update(

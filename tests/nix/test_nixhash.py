@@ -168,3 +168,14 @@ def test_cross_check_with_nix_hash(algo: HashAlgo) -> None:
     assert _nix_hash(algo, "--to-base32", [h.sri for h in ours]) == [h.base32 for h in ours]
     assert _nix_hash(algo, "--to-base16", [h.base32 for h in ours]) == [h.base16 for h in ours]
     assert _nix_hash(algo, "--to-base32", [h.prefixed for h in ours]) == [h.base32 for h in ours]
+
+
+def test_placeholders_are_fake_and_distinct_per_nonce() -> None:
+    a = nixhash.placeholder(HashAlgo.SHA256, 1)
+    b = nixhash.placeholder(HashAlgo.SHA256, 2**64 - 1)
+    assert a.is_fake and b.is_fake and a.sri != b.sri
+    assert nixhash.is_fake(a.sri) and nixhash.is_fake(b.base32)
+    assert nixhash.placeholder(HashAlgo.SHA512, 7).is_fake
+    assert nixhash.placeholder(HashAlgo.SHA256, 0).sri == FAKE_SRI
+    # A digest whose leading bytes are not all zero is a real hash.
+    assert not nixhash.is_fake(ABC_SRI)

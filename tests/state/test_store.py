@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from updater.state.store import MIGRATIONS, CheckRecord, SkippedRecord, StateStore
+from updater.state.store import (
+    MIGRATIONS,
+    CheckRecord,
+    SkippedRecord,
+    SourceAnswered,
+    SourceFailed,
+    StateStore,
+)
 
 
 def _free_port() -> int:
@@ -84,6 +91,23 @@ def _exercise(store: StateStore) -> None:
     assert store.record_failure("x", "rate limited", retry_at=later, now=now).retry_at == later
     store.clear_failure("github:o/r")
     assert store.failure("github:o/r") is None
+
+    # One check's lessons in one call: failures counted on top of earlier ones, answered
+    # sources forgiven and their newest version kept.
+    store.record_failure("down", "HTTP 502", now=now)
+    got_failed = store.record_check(
+        [SourceFailed("down", "HTTP 502"), SourceFailed("new", "timeout")],
+        [SourceAnswered("x", "2.0"), SourceAnswered("github:o/r", "1.3.0")],
+        now=now,
+    )
+    assert {k: v.count for k, v in got_failed.items()} == {"down": 2, "new": 1}
+    assert set(store.backed_off_many(["down", "new", "x", "github:o/r"], now=now)) == {
+        "down",
+        "new",
+    }
+    assert store.failure("x") is None
+    seen = store.get_source_version("github:o/r")
+    assert seen is not None and seen[0] == "1.3.0"
 
     rec = CheckRecord(
         "pkg", "1.0", "1.1", True, "github:o/r", (SkippedRecord("v2.0-rc", "2.0-rc", "prerelease"),)

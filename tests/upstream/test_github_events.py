@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from upstream_fixtures import TOKEN, Tag, build_repo
 
 from updater.state.store import StateStore
 from updater.upstream.github import GitHubApi, GitHubQuery, GitHubSource, Result
+from updater.upstream.github_events import owners_worth_a_feed
 from updater.upstream.http import HttpClient, HttpSettings
 from updater.upstream.model import SourceSpec, UpstreamSnapshot
 from updater_sandbox.forge.local_forge import LocalForge
@@ -38,9 +40,11 @@ def _run(
     store: StateStore,
     token: str = TOKEN,
     clock: Callable[[], datetime] | None = None,
+    feeds: Literal["auto", "always"] = "always",
 ) -> Result:
     host = forge.api_url.split("/")[2]
-    api = GitHubApi(forge.api_url, forge.graphql_url, token)
+    # The feeds' mechanics are tested on four repositories, where "auto" would use no feed.
+    api = GitHubApi(forge.api_url, forge.graphql_url, token, feeds=feeds)
     forge.clear_requests()
 
     async def go() -> Result:
@@ -163,3 +167,29 @@ def test_a_failing_feed_sends_its_repositories_to_graphql(
     forge.faults.fail_next(4, status=503, path_prefix="/api/v3/orgs/acme/events")
     _run(forge, world)
     assert _graphql_repos(forge) == [{"acme/one", "acme/two", "acme/three"}]
+
+
+def test_feeds_are_used_only_where_they_save_requests() -> None:
+    # Ten organizations of a hundred repositories: ten feeds replace ten GraphQL requests (a
+    # tie in requests, and a 304 costs no point).
+    assert owners_worth_a_feed({f"org{i}": 100 for i in range(10)}, 100) == {
+        f"org{i}" for i in range(10)
+    }
+    # Hundreds of owners with a few repositories each: a feed per owner would cost far more
+    # requests than the four GraphQL requests that cover them all.
+    assert owners_worth_a_feed({f"o{i}": 3 for i in range(300)}, 100) == frozenset()
+    # One big organization beside them: its feed takes 150 repositories off GraphQL.
+    spread = {**{f"o{i}": 1 for i in range(299)}, "big": 150}
+    assert owners_worth_a_feed(spread, 100) == {"big"}
+    # Repositories no feed covers still need their GraphQL requests.
+    assert owners_worth_a_feed({"acme": 10}, 100, others=60) == frozenset()
+    assert owners_worth_a_feed({"acme": 100}, 100, others=60) == {"acme"}
+
+
+def test_auto_asks_no_feed_and_no_owner_kinds_where_feeds_cannot_pay(
+    forge: LocalForge, world: StateStore
+) -> None:
+    _run(forge, world, feeds="auto")
+    assert not [r for r in forge.requests if r.path.endswith("/events")]
+    assert _graphql_repos(forge) == [{f"{o}/{r}" for o, r in REPOS}]
+    assert len(forge.requests) == 1

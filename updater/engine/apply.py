@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -68,9 +70,13 @@ class Applied:
     prefetches: int
 
 
-def fake_for(pin: Pin) -> str:
-    algo = pin.algo or HashAlgo.SHA256
-    return NixHash(algo, bytes(algo.digest_size)).sri
+def fake_for(pin: Pin, salt: bytes) -> str:
+    """A placeholder for `pin`, the same for every copy of its literal and different for every
+    other value and every update (see nixhash.placeholder: builds of different units then do
+    not share an output path, and copies of one fetcher stay one derivation)."""
+    seed = hashlib.sha256(salt + (pin.value or "").encode()).digest()
+    nonce = int.from_bytes(seed[: nixhash.PLACEHOLDER_NONCE], "big")
+    return nixhash.placeholder(pin.algo or HashAlgo.SHA256, nonce).sri
 
 
 def _is_fake(text: str | None) -> bool:
@@ -109,6 +115,7 @@ class _Applier:
         self.root = root
         self.plan = plan
         self.settings = settings
+        self.salt = secrets.token_bytes(16)
         self.changes: list[HashChange] = []
         self.builds: list[BuildRecord] = []
         self.evaluations = 0
@@ -173,7 +180,7 @@ class _Applier:
         changes = [(e.pin, e.new) for e in self.plan.edits]
         for r in self.plan.refreshes:
             if not (r.pin.format is not None and r.pin.format.value == "fake"):
-                changes.append((r.pin, fake_for(r.pin)))
+                changes.append((r.pin, fake_for(r.pin, self.salt)))
         self.write(changes)
 
     # -- 2 -----------------------------------------------------------------------------------

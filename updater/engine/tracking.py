@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from updater.config import Config, PackageConfig
 from updater.engine.units import Unit, select, units_of
 from updater.errors import ConfigError, RateLimitedError, UpstreamError
 from updater.nixfile.model import Pin, PinKind, ScanResult, SourceGroup
-from updater.state.store import CheckRecord, SkippedRecord, StateStore
+from updater.state.store import (
+    CheckRecord,
+    SkippedRecord,
+    SourceAnswered,
+    SourceFailed,
+    StateStore,
+)
 from updater.upstream import assets
 from updater.upstream.http import HttpClient
 from updater.upstream.model import (
@@ -295,6 +301,7 @@ async def check(
     requests, backed = _requests(tracked, store, now)
     results = await fetch_all(requests, http, apis, store, on_done)
     out: list[Checked] = []
+    learnt = _Learnt()
     for t in tracked:
         req = t.request
         if t.problem is not None or req is None:
@@ -302,7 +309,9 @@ async def check(
         elif req.source.id in backed:
             out.append(Checked(t, None, backed[req.source.id]))
         else:
-            out.append(_checked(t, req, results.get(req), store, now))
+            out.append(_checked(t, req, results.get(req), learnt, now))
+    if store is not None:
+        store.record_check(list(learnt.failed.values()), list(learnt.answered.values()), now)
     return out
 
 
@@ -310,41 +319,42 @@ def _requests(
     tracked: Sequence[Tracked], store: StateStore | None, now: datetime
 ) -> tuple[list[SourceRequest], dict[str, str]]:
     """The requests to send, and why each backed-off source is not asked (by source id)."""
-    requests: list[SourceRequest] = []
-    backed: dict[str, str] = {}
-    for t in tracked:
-        req = t.request
-        if t.problem is not None or req is None:
-            continue
-        if store is not None and (f := store.backed_off(req.source.id, now)) is not None:
-            backed[req.source.id] = (
-                f"backed off after {f.count} failure(s) until {f.retry_at:%Y-%m-%d %H:%M} UTC: {f.reason}"
-            )
-            continue
-        requests.append(req)
-    return requests, backed
+    asked = [t.request for t in tracked if t.problem is None and t.request is not None]
+    resting = store.backed_off_many([r.source.id for r in asked], now) if store else {}
+    backed = {
+        sid: f"backed off after {f.count} failure(s) until {f.retry_at:%Y-%m-%d %H:%M} UTC: {f.reason}"
+        for sid, f in resting.items()
+    }
+    return [r for r in asked if r.source.id not in backed], backed
+
+
+@dataclass
+class _Learnt:
+    """What a check learnt about its sources, written to the store once at its end (one
+    transaction, not three per source). Keyed by source id: packages sharing a source agree."""
+
+    failed: dict[str, SourceFailed] = field(default_factory=dict)
+    answered: dict[str, SourceAnswered] = field(default_factory=dict)
 
 
 def _checked(
     t: Tracked,
     req: SourceRequest,
     result: SourceAnswer | None,
-    store: StateStore | None,
+    learnt: _Learnt,
     now: datetime,
 ) -> Checked:
     if result is None or isinstance(result, UpstreamError):
         message = str(result) if result is not None else "no answer"
-        if store is not None:
-            retry_at = None
-            if isinstance(result, RateLimitedError) and result.retry_at is not None:
-                retry_at = datetime.fromtimestamp(result.retry_at, UTC)
-                message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
-            store.record_failure(req.source.id, message, retry_at=retry_at, now=now)
+        retry_at = None
+        if isinstance(result, RateLimitedError) and result.retry_at is not None:
+            retry_at = datetime.fromtimestamp(result.retry_at, UTC)
+            message = f"{message} (retry after {retry_at:%H:%M:%S} UTC)"
+        learnt.failed[req.source.id] = SourceFailed(req.source.id, message, retry_at)
         return Checked(t, None, message)
     decision, release = decide(t, result, now)
-    if store is not None:
-        store.clear_failure(req.source.id)
-        store.put_source_version(req.source.id, decision.newest or decision.latest or t.current)
+    latest = decision.newest or decision.latest or t.current
+    learnt.answered[req.source.id] = SourceAnswered(req.source.id, latest)
     return Checked(t, decision, release=release, refused=result.refused)
 
 

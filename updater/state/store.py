@@ -16,24 +16,29 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, Table, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from updater.errors import ConfigError, UpdaterError
-from updater.state.rows import utc, utc_now
+from updater.state.rows import delete_in, replace_rows, select_in, utc, utc_now
 from updater.state.tables import CheckResultRow, EtagRow, FailureRow, SourceVersionRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Backoff after repeated failures of one source: 5 min, 10, 20, ... at most one day.
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(days=1)
+# The ORM classes' tables, for the bulk row operations of rows.py.
+_FAILURES = cast(Table, FailureRow.__table__)
+_SOURCE_VERSIONS = cast(Table, SourceVersionRow.__table__)
+_CHECK_RESULTS = cast(Table, CheckResultRow.__table__)
 
 
 class StateError(UpdaterError):
@@ -54,6 +59,23 @@ class FailureRecord:
     reason: str
     count: int
     retry_at: datetime
+
+
+@dataclass(frozen=True)
+class SourceFailed:
+    """One source that did not answer in a check, to be counted and backed off."""
+
+    source_id: str
+    reason: str
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SourceAnswered:
+    """One source that answered in a check: its failures are forgotten, its newest kept."""
+
+    source_id: str
+    latest: str | None
 
 
 @dataclass(frozen=True)
@@ -182,16 +204,52 @@ class StateStore:
         now: datetime | None = None,
     ) -> FailureRecord:
         """Count one more failure; the source rests until `retry_at` or an exponential backoff."""
+        failed = SourceFailed(source_id, reason, retry_at)
+        return self.record_check([failed], [], now)[source_id]
+
+    def record_check(
+        self,
+        failed: Sequence[SourceFailed],
+        answered: Sequence[SourceAnswered],
+        now: datetime | None = None,
+    ) -> dict[str, FailureRecord]:
+        """What one check learnt about its sources, in one transaction: a row per source costs
+        a commit each, and a check of a thousand sources spent seconds on them."""
         now = now or utc_now()
+        fail_col = _FAILURES.c.source_id
+        records: dict[str, FailureRecord] = {}
         with self.session() as s:
-            row = s.get(FailureRow, source_id)
-            count = 1 if row is None else row.count + 1
-            backoff = min(BACKOFF_BASE * (2 ** min(count - 1, 20)), BACKOFF_MAX)
-            until = max(retry_at, now + backoff) if retry_at is not None else now + backoff
-            s.merge(
-                FailureRow(source_id=source_id, reason=reason[:2000], count=count, retry_at=until)
+            counts: dict[str, int] = {
+                row.source_id: row._mapping["count"]
+                for row in select_in(s, fail_col, {f.source_id for f in failed})
+            }
+            for f in failed:
+                count = counts.get(f.source_id, 0) + 1
+                counts[f.source_id] = count
+                backoff = min(BACKOFF_BASE * (2 ** min(count - 1, 20)), BACKOFF_MAX)
+                until = now + backoff if f.retry_at is None else max(f.retry_at, now + backoff)
+                records[f.source_id] = FailureRecord(f.source_id, f.reason[:2000], count, until)
+            replace_rows(
+                s,
+                fail_col,
+                [
+                    {
+                        "source_id": r.source_id,
+                        "reason": r.reason,
+                        "count": r.count,
+                        "retry_at": r.retry_at,
+                    }
+                    for r in records.values()
+                ],
             )
-        return FailureRecord(source_id, reason[:2000], count, until)
+            delete_in(s, fail_col, [a.source_id for a in answered])
+            latest = {a.source_id: a.latest for a in answered}
+            replace_rows(
+                s,
+                _SOURCE_VERSIONS.c.source_id,
+                [{"source_id": k, "latest": v, "checked_at": now} for k, v in latest.items()],
+            )
+        return records
 
     def clear_failure(self, source_id: str) -> None:
         with self.session() as s:
@@ -208,31 +266,42 @@ class StateStore:
 
     def backed_off(self, source_id: str, now: datetime | None = None) -> FailureRecord | None:
         """The failure that still forbids asking `source_id`, if any."""
-        record = self.failure(source_id)
-        if record is not None and record.retry_at > (now or utc_now()):
-            return record
-        return None
+        return self.backed_off_many([source_id], now).get(source_id)
+
+    def backed_off_many(
+        self, source_ids: Sequence[str], now: datetime | None = None
+    ) -> dict[str, FailureRecord]:
+        """Of `source_ids`, those a failure still forbids asking, read in one query."""
+        now = now or utc_now()
+        with self.session() as s:
+            rows = list(select_in(s, _FAILURES.c.source_id, set(source_ids)))
+        return {
+            r.source_id: FailureRecord(r.source_id, r.reason, r._mapping["count"], utc(r.retry_at))
+            for r in rows
+            if utc(r.retry_at) > now
+        }
 
     # -- check results ------------------------------------------------------------------------
 
     def save_check_results(self, records: Sequence[CheckRecord]) -> None:
-        with self.session() as s:
-            for r in records:
-                skipped = json.dumps(
+        now = utc_now()
+        rows = {
+            r.package: {
+                "package": r.package,
+                "current": r.current,
+                "latest": r.latest,
+                "outdated": r.outdated,
+                "source": r.source,
+                "skipped": json.dumps(
                     [{"tag": k.tag, "version": k.version, "reason": k.reason} for k in r.skipped]
-                )
-                s.merge(
-                    CheckResultRow(
-                        package=r.package,
-                        current=r.current,
-                        latest=r.latest,
-                        outdated=r.outdated,
-                        source=r.source,
-                        skipped=skipped,
-                        error=r.error,
-                        checked_at=r.checked_at or utc_now(),
-                    )
-                )
+                ),
+                "error": r.error,
+                "checked_at": r.checked_at or now,
+            }
+            for r in records
+        }
+        with self.session() as s:
+            replace_rows(s, _CHECK_RESULTS.c.package, list(rows.values()))
 
     def check_results(self) -> list[CheckRecord]:
         with self.session() as s:

@@ -105,7 +105,9 @@ class GitHubSource:
         stale_before = now - self.api.full_refresh
         keys = {q: _snapshot_key(q, self.api) for q in queries}
         stored = memory.snapshots({k: q.source for q, k in keys.items()})
-        kinds = await self._owner_kinds(memory, queries, now, stale_before)
+        kinds = await self._owner_kinds(memory, self._feed_candidates(queries), now, stale_before)
+        if self.api.feeds == "auto":
+            kinds = self._worth_a_feed(queries, kinds)
         feeds, feed_of = _feeds(queries, kinds, self.api.api_url)
         previous = memory.feeds(list(feeds))
         # Feeds before GraphQL: a change landing in between shows in the feed next run.
@@ -148,6 +150,25 @@ class GitHubSource:
         )
         return results
 
+    def _feed_candidates(self, queries: list[GitHubQuery]) -> list[GitHubQuery]:
+        """The queries whose owner's kind is worth learning: only a feed needs it."""
+        if self.api.feeds == "always":
+            return queries
+        worth = github_events.owners_worth_a_feed(_repos_per_owner(queries), self.api.batch_size)
+        return [q for q in queries if q.source.owner.lower() in worth]
+
+    def _worth_a_feed(
+        self, queries: list[GitHubQuery], kinds: dict[str, OwnerKind]
+    ) -> dict[str, OwnerKind]:
+        """The organizations of `kinds` whose feed saves requests (a user's never does)."""
+        orgs = [q for q in queries if kinds.get(q.source.owner.lower()) == "Organization"]
+        rest = set(queries).difference(orgs)
+        others = sum(_repos_per_owner(list(rest)).values())
+        worth = github_events.owners_worth_a_feed(
+            _repos_per_owner(orgs), self.api.batch_size, others
+        )
+        return {o: k for o, k in kinds.items() if o in worth}
+
     async def _owner_kinds(
         self,
         memory: GitHubMemory,
@@ -170,6 +191,13 @@ class GitHubSource:
         memory.put_owners(learned, now)
         # An owner not learned now keeps a kind seen before, or has no feed this run.
         return {**{k: r.kind for k, r in known.items()}, **learned, **kinds}
+
+
+def _repos_per_owner(queries: list[GitHubQuery]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for repo in {(q.source.owner.lower(), q.source.repo.lower()) for q in queries}:
+        counts[repo[0]] = counts.get(repo[0], 0) + 1
+    return counts
 
 
 def _snapshot_key(q: GitHubQuery, api: GitHubApi) -> str:

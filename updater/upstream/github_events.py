@@ -12,6 +12,15 @@ Which feed covers a repository:
 - a user's repository: `/repos/{owner}/{repo}/events`. A user's own feed lists only what the
   user did: a release published by a bot or a collaborator would be missing from it.
 
+Which owners get a feed at all ("auto"): a feed is one request per run whatever it covers,
+while GraphQL asks about up to `MAX_BATCH` repositories per request (at about one rate-limit
+point each). Real NURs track repositories of hundreds of owners, most with one or two tracked
+repositories: one feed each would cost far more requests (and time) than the few GraphQL
+queries it saves. So the organizations are ranked by how many tracked repositories they hold,
+and the top ones get a feed exactly as long as that lowers the run's request count (feeds plus
+GraphQL requests for the rest); where the count ties, the feed wins, since a 304 costs no point.
+A user's feed covers one repository and never pays. Measured in bench/bench_check.py.
+
 Trade-offs, and how they are bounded:
 - the feeds are not real time: GitHub says an event may show up 30 s to 6 h after the fact (the
   public feed is delayed five minutes on purpose). A late event still changes the feed's ETag
@@ -27,7 +36,9 @@ Trade-offs, and how they are bounded:
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,6 +76,23 @@ class FeedOutcome:
 
     def touches(self, owner: str, repo: str) -> bool:
         return self.everything or f"{owner}/{repo}".lower() in self.changed
+
+
+def owners_worth_a_feed(
+    repos_per_owner: Mapping[str, int], batch: int, others: int = 0
+) -> frozenset[str]:
+    """The owners (organizations) whose feed lowers the request count of a run, given how many
+    tracked repositories each holds, how many repositories one GraphQL request covers, and how
+    many more repositories no feed covers (they are asked with GraphQL in any case)."""
+    ranked = sorted(repos_per_owner.items(), key=lambda kv: (-kv[1], kv[0]))
+    total = sum(repos_per_owner.values()) + others
+    best, best_cost, covered = 0, math.ceil(total / batch), 0
+    for taken, (_, count) in enumerate(ranked, start=1):
+        covered += count
+        cost = taken + math.ceil((total - covered) / batch)
+        if cost <= best_cost:
+            best, best_cost = taken, cost
+    return frozenset(owner for owner, _ in ranked[:best])
 
 
 def org_feed(api_url: str, org: str) -> str:

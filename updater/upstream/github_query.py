@@ -40,6 +40,9 @@ class GitHubApi:
     mode: Literal["auto", "graphql", "rest"] = "auto"
     batch_size: int = DEFAULT_BATCH
     full_refresh: timedelta = DEFAULT_FULL_REFRESH
+    # "auto": an organization's event feed only where it saves requests (see
+    # github_events.owners_worth_a_feed); "always": every owner's feed, whatever it costs.
+    feeds: Literal["auto", "always"] = "auto"
 
 
 # One answer per query: the snapshot, or why there is none.

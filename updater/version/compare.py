@@ -40,7 +40,22 @@ def _components(version: bytes) -> list[bytes]:
 
 def split_version(version: str) -> list[str]:
     """`builtins.splitVersion`: the components of `version`, separators dropped."""
-    return [c.decode("utf-8", "surrogateescape") for c in _components(_encode(version))]
+    return list(_split(version))
+
+
+# A check compares the same few hundred versions tens of thousands of times (every candidate
+# tag of every package against the pin and each other): parse each once.
+@functools.lru_cache(maxsize=16384)
+def _split(version: str) -> tuple[str, ...]:
+    return tuple(c.decode("utf-8", "surrogateescape") for c in _components(_encode(version)))
+
+
+_Parsed = tuple[tuple[bytes, int | None], ...]
+
+
+@functools.lru_cache(maxsize=16384)
+def _parsed(version: str) -> _Parsed:
+    return tuple((c, _as_int(c)) for c in _components(_encode(version)))
 
 
 def _encode(version: str) -> bytes:
@@ -55,8 +70,7 @@ def _as_int(component: bytes) -> int | None:
     return value if value <= _INT_MAX else None
 
 
-def _component_lt(c1: bytes, c2: bytes) -> bool:
-    n1, n2 = _as_int(c1), _as_int(c2)
+def _component_lt(c1: bytes, n1: int | None, c2: bytes, n2: int | None) -> bool:
     if n1 is not None and n2 is not None:
         return n1 < n2
     if c1 == b"" and n2 is not None:
@@ -75,13 +89,18 @@ def _component_lt(c1: bytes, c2: bytes) -> bool:
 
 def compare_versions(v1: str, v2: str) -> int:
     """-1, 0 or 1 as `builtins.compareVersions v1 v2`."""
-    a, b = _components(_encode(v1)), _components(_encode(v2))
+    if v1 == v2:
+        return 0
+    a, b = _parsed(v1), _parsed(v2)
+    missing: tuple[bytes, int | None] = (b"", None)
     for i in range(max(len(a), len(b))):
-        c1 = a[i] if i < len(a) else b""
-        c2 = b[i] if i < len(b) else b""
-        if _component_lt(c1, c2):
+        c1, n1 = a[i] if i < len(a) else missing
+        c2, n2 = b[i] if i < len(b) else missing
+        if c1 == c2:
+            continue
+        if _component_lt(c1, n1, c2, n2):
             return -1
-        if _component_lt(c2, c1):
+        if _component_lt(c2, n2, c1, n1):
             return 1
     return 0
 
