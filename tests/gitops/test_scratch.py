@@ -11,17 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from updater.gitops.scratch import MARKER, claimed_dir, sweep
+from updater.gitops.scratch import sweep
 from updater.gitops.worktree import scratch_worktree
+from updater.tempdirs import MARKER, claimed_dir
 
 KILLED = """
 import os, signal, sys
 from pathlib import Path
 from updater.gitops.worktree import scratch_worktree
-with scratch_worktree(Path(sys.argv[1]), "main", tmp_root=Path(sys.argv[2])) as wt:
-    (wt.path / "half-written").write_text("x")
-    print(wt.path, flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)
+from updater.tempdirs import claimed_dir
+with claimed_dir("updater-prefetch-", Path(sys.argv[2])) as other:
+    with scratch_worktree(Path(sys.argv[1]), "main", tmp_root=Path(sys.argv[2])) as wt:
+        (wt.path / "half-written").write_text("x")
+        print(other, flush=True)
+        print(wt.path, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
@@ -63,8 +67,9 @@ def test_the_next_run_removes_what_a_killed_run_left_and_nothing_else(
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert killed.returncode == -signal.SIGKILL
-    left = Path(killed.stdout.strip().splitlines()[-1])
-    assert left.exists() and str(left) in _registered(repo)
+    *_, prefetch, worktree = killed.stdout.strip().splitlines()
+    left, other = Path(worktree), Path(prefetch)
+    assert left.exists() and str(left) in _registered(repo) and other.exists()
     # A person's own worktree, and a folder with our prefix but not our marker, stay.
     hers = tmp_path / "hers"
     git(repo, "worktree", "add", "-q", "--detach", str(hers))
@@ -75,7 +80,7 @@ def test_the_next_run_removes_what_a_killed_run_left_and_nothing_else(
         # While this one is in use, a sweep (another run's) leaves it alone.
         assert sweep(repo, scratch) == []
         assert wt.path.exists() and (wt.path.parent / MARKER).exists()
-    assert not left.parent.exists()
+    assert not left.parent.exists() and not other.exists()
     assert _registered(repo) == [str(hers)]
     assert unmarked.exists() and hers.exists()
     assert sorted(p.name for p in scratch.iterdir()) == ["updater-worktree-not-ours"]

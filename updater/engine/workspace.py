@@ -3,8 +3,6 @@ run a throwaway clone that shares the repository's objects and writes nothing in
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +10,7 @@ from pathlib import Path
 
 from updater.gitops.command import run_git
 from updater.gitops.worktree import ScratchWorktree, resolve_commit, scratch_worktree
+from updater.tempdirs import claimed_dir
 
 
 @dataclass
@@ -33,12 +32,9 @@ def workspace(repo: Path, base_ref: str, *, dry_run: bool) -> Iterator[Workspace
             yield Workspace(wt.path, wt.base, wt)
         return
     base = resolve_commit(repo, base_ref)
-    tmp = Path(tempfile.mkdtemp(prefix="updater-dry-run-"))
-    try:
+    with claimed_dir("updater-dry-run-") as tmp:
         path = tmp / "clone"
         # --shared reads the repository's objects in place: nothing is written to it.
         run_git(["clone", "--quiet", "--shared", "--no-checkout", str(repo), str(path)], tmp)
         run_git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", base], path)
         yield Workspace(path, base, None)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

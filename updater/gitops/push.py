@@ -16,9 +16,9 @@ from pathlib import Path
 
 from updater.errors import GitError
 from updater.gitops.command import git_out, run_git
-from updater.gitops.scratch import claimed_dir
 from updater.gitops.worktree import check_branch_name
 from updater.logs import redact_text
+from updater.tempdirs import claimed_dir
 
 _TOKEN_ENV = "UPDATER_GIT_TOKEN"
 _USER_ENV = "UPDATER_GIT_USERNAME"

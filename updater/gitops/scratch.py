@@ -1,62 +1,22 @@
-"""The bot's temporary folders, marked as its own, and cleaning up after a run that died.
+"""Cleaning up after a run of the bot that died: its scratch worktrees and temporary folders.
 
-Every scratch folder (`updater-worktree-*`, `updater-askpass-*`) holds a marker file, `.updater-scratch`,
-that its process keeps locked (flock) while the folder is in use. The kernel drops the lock when
-the process dies, SIGKILL included, so a folder whose marker can be locked by someone else belongs
-to a dead run of the bot: `sweep` removes it, and with it the scratch worktree that run had
-registered in the repository. Folders without the marker, or whose marker is still locked, are
-never touched; nor is any worktree a person added.
+Every temporary folder of the bot is marked and locked while in use (`updater.tempdirs`); a
+folder whose marker nobody holds belongs to a dead run: `sweep` removes it, and with it the
+scratch worktree that run had registered in the repository. Folders without the marker, or
+whose marker is still held, are never touched; nor is any worktree a person added.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import shutil
-import socket
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from updater.gitops.command import git_out, run_git
 from updater.logs import get_logger
+from updater.tempdirs import PREFIXES, abandoned
 
-MARKER = ".updater-scratch"
-PREFIXES = ("updater-worktree-", "updater-askpass-")
 WORKTREE_PREFIX = "updater-worktree-"
-
-
-@contextmanager
-def claimed_dir(prefix: str, root: Path | None = None) -> Iterator[Path]:
-    """A new private temporary folder, marked and locked as this process's until the block ends
-    (then removed)."""
-    if not prefix.startswith(PREFIXES):
-        raise ValueError(f"scratch prefix {prefix!r} is not one sweep knows")
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
-    fd = os.open(path / MARKER, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-        os.close(fd)
-
-
-def _dead(folder: Path) -> bool:
-    """True when `folder` carries the marker and no living process holds it."""
-    try:
-        fd = os.open(folder / MARKER, os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-    return True
 
 
 def _bot_worktrees(repo: Path) -> list[Path]:
@@ -80,7 +40,7 @@ def sweep(repo: Path | None, root: Path | None = None) -> list[Path]:
     if repo is not None:
         for path in _bot_worktrees(repo):
             folder = path.parent
-            if folder.exists() and not _dead(folder):
+            if folder.exists() and not abandoned(folder):
                 continue  # alive, or not marked as ours: not ours to remove
             run_git(["worktree", "remove", "--force", "--force", str(path)], repo, check=False)
             if folder.exists():
@@ -91,7 +51,7 @@ def sweep(repo: Path | None, root: Path | None = None) -> list[Path]:
     except OSError:
         candidates = []
     for folder in candidates:
-        if folder.is_dir() and not folder.is_symlink() and _dead(folder):
+        if folder.is_dir() and not folder.is_symlink() and abandoned(folder):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     if removed:

@@ -22,8 +22,9 @@ import git
 
 from updater.errors import GitError
 from updater.gitops.command import git_out, run_git
-from updater.gitops.scratch import claimed_dir, sweep
+from updater.gitops.scratch import sweep
 from updater.logs import get_logger
+from updater.tempdirs import claimed_dir
 
 _log = get_logger("updater.gitops.worktree")
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from updater.errors import NixError, UnsafeValueError
 from updater.logs import get_logger, redact_text
 from updater.nix.runner import NixRunner
 from updater.nixhash import HashAlgo, NixHash, decode_base32
+from updater.tempdirs import claimed_dir
 
 _log = get_logger("updater.nix.prefetch")
 
@@ -162,8 +162,8 @@ def prefetch_git(runner: NixRunner, source: GitSource) -> NixHash:
         raise UnsafeValueError(f"refusing git rev {source.rev[:80]!r} for {redact_text(url)}")
     what = f"prefetching {redact_text(url)} at {source.rev}"
     git = runner.with_options(extra_env=(*runner.options.extra_env, ("GIT_TERMINAL_PROMPT", "0")))
-    with tempfile.TemporaryDirectory(prefix="updater-prefetch-") as tmp:
-        work = Path(tmp) / "source"
+    with claimed_dir("updater-prefetch-") as tmp:
+        work = tmp / "source"
         work.mkdir()
         _git(git, ["init", "--quiet"], work, what)
         _git(git, ["remote", "add", "origin", url], work, what)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import tempfile
 from dataclasses import replace
 from datetime import datetime
 
 from updater.errors import UpstreamError
+from updater.tempdirs import claimed_dir
 from updater.upstream import parse
 from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
 
@@ -68,7 +68,8 @@ async def commit_date(url: str, commit: str, timeout: float = TIMEOUT) -> dateti
     _check_url(url)
     if parse.commit(commit) is None:
         raise UpstreamError(f"{url}: {commit!r} is not a commit id")
-    with tempfile.TemporaryDirectory(prefix="updater-date-") as scratch:
+    with claimed_dir("updater-date-") as folder:
+        scratch = str(folder)
         await _git(["init", "-q", "--bare", scratch], url, timeout)
         await _git(
             ["-C", scratch, "fetch", "-q", "--depth=1", "--no-tags", url, commit], url, timeout

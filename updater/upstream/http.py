@@ -5,8 +5,8 @@ Follows GitHub's guidance (docs in /work/shared/README.md): honour `Retry-After`
 (60 s) is waited out even in a one-shot run; a longer one stops a one-shot run at once with
 `RateLimitedError(retry_at)` (the service waits up to `max_rate_wait`). While a host is known to
 be limited, no request is sent to it before the time it named. Back off exponentially on 5xx
-and dropped connections; give up after a bounded number of attempts. Tokens go into headers only for the hosts they belong to and
-are never logged (only method, URL and status are).
+and dropped connections; give up after a bounded number of attempts. Tokens go into headers
+only for the hosts they belong to and are never logged (only method, URL and status are).
 """
 
 from __future__ import annotations
