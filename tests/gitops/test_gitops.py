@@ -25,7 +25,7 @@ from updater.gitops.commit import Identity, changed_files, commit
 from updater.gitops.push import (
     Credentials,
     push_branch,
-    remote_branch_commits,
+    remote_branch,
     remote_branch_sha,
 )
 from updater.gitops.worktree import ensure_excluded, scratch_worktree, set_branch
@@ -219,7 +219,7 @@ def test_push_lease_and_remote_commits(user_repo: Path, bare_remote: Path, tmp_p
     push_branch(user_repo, url, "main", main)
     first = _bot_commit(user_repo, "updater/a", "one\n")
     assert remote_branch_sha(user_repo, url, "updater/a") is None
-    assert remote_branch_commits(user_repo, url, "updater/a") == []
+    assert remote_branch(user_repo, url, "updater/a", "main") is None
     push_branch(user_repo, url, "updater/a", first)
     assert remote_branch_sha(user_repo, url, "updater/a") == first
 
@@ -229,8 +229,9 @@ def test_push_lease_and_remote_commits(user_repo: Path, bare_remote: Path, tmp_p
     (clone / "pkgs" / "b.nix").write_text("by hand\n")
     git(clone, "commit", "-q", "-am", "fix by hand", who="Bob")
     git(clone, "push", "-q", "origin", "updater/a")
-    commits = remote_branch_commits(user_repo, url, "updater/a", exclude=(main,))
-    assert [(c.author_name, c.subject) for c in commits] == [
+    found = remote_branch(user_repo, url, "updater/a", "main")
+    assert found is not None and found.sha == git(user_repo, "ls-remote", url, "updater/a")[:40]
+    assert [(c.author_name, c.subject) for c in found.commits] == [
         ("Bob", "fix by hand"),
         ("updater[bot]", "a: one"),
     ]

@@ -104,3 +104,11 @@ def test_a_repository_it_cannot_write_to_still_scans(
     repo = write_repo(FILES)
     (repo / ".updater").write_text("a file where the directory would be")
     assert scan_cached(repo) == scan_repository(repo)
+
+
+def test_a_command_that_writes_nothing_reads_the_cache_but_does_not_fill_it(
+    write_repo: RepoWriter,
+) -> None:
+    repo = write_repo(FILES)
+    assert scan_cached(repo, keep=False) == scan_repository(repo)
+    assert not (repo / ".updater").exists()

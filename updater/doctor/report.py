@@ -29,7 +29,8 @@ def run_doctor(
     else:
         try:
             repository = ctx.config.repository
-            scan = scan_cached(ctx.repo, repository.pkgs_dir, repository.exclude)
+            # The doctor writes nothing: the cache is read, not filled.
+            scan = scan_cached(ctx.repo, repository.pkgs_dir, repository.exclude, keep=False)
         except UpdaterError as exc:
             scan_error = str(exc)
     return [

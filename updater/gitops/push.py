@@ -134,59 +134,6 @@ def push_branch(
         run_git(args, repo, env=env, secrets=_secrets(credentials))
 
 
-def remote_branch_commits(
-    repo: Path,
-    url: str,
-    branch: str,
-    *,
-    exclude: tuple[str, ...] = (),
-    credentials: Credentials | None = None,
-) -> list[RemoteCommit]:
-    """The commits on remote `branch` that are not reachable from `exclude`, newest first.
-
-    The engine uses the authors to notice a person's commit on a bot branch (and then leaves
-    the branch alone). The remote branch is fetched into a private ref namespace
-    (`refs/updater/remote/...`, not a branch, no FETCH_HEAD) and that ref is deleted afterwards.
-    """
-    check_branch_name(repo, branch)
-    scratch = f"{_SCRATCH_REF}{branch}"
-    with _auth_env(credentials) as env:
-        fetched = run_git(
-            [
-                *_auth_args(),
-                "fetch",
-                "--quiet",
-                "--no-tags",
-                "--no-write-fetch-head",
-                _check_url(url),
-                f"+refs/heads/{branch}:{scratch}",
-            ],
-            repo,
-            env=env,
-            secrets=_secrets(credentials),
-            check=False,
-        )
-    if fetched.returncode != 0:
-        if "couldn't find remote ref" in fetched.stderr:
-            return []
-        last = redact_text(
-            fetched.stderr.strip().splitlines()[-1:][0] if fetched.stderr.strip() else "",
-            _secrets(credentials),
-        )
-        raise GitError(f"fetching {branch} from {redact_text(url)} failed: {last[:300]}")
-    try:
-        excluded = [f"^{ref}" for ref in exclude if not ref.startswith("-")]
-        out = run_git(["log", f"--format={_LOG_FORMAT}", scratch, *excluded, "--"], repo).stdout
-    finally:
-        run_git(["update-ref", "-d", scratch], repo, check=False)
-    commits = []
-    for record in out.split("\x1e"):
-        fields = record.strip("\n").split("\x1f")
-        if len(fields) == 6:
-            commits.append(RemoteCommit(*fields))
-    return commits
-
-
 @dataclass(frozen=True)
 class RemoteBranch:
     """A remote branch as fetched: where it points and its commits not on the base branch."""

@@ -61,8 +61,11 @@ def scan_key(repo: Path, pkgs_dir: str, exclude: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-def scan_cached(repo: Path, pkgs_dir: str = "pkgs", exclude: Iterable[str] = ()) -> ScanResult:
-    """`scan_repository(repo, pkgs_dir, exclude)`, from the cache when nothing changed."""
+def scan_cached(
+    repo: Path, pkgs_dir: str = "pkgs", exclude: Iterable[str] = (), *, keep: bool = True
+) -> ScanResult:
+    """`scan_repository(repo, pkgs_dir, exclude)`, from the cache when nothing changed; a fresh
+    scan is kept for the next time unless `keep` is false (a command that writes nothing)."""
     exclude = tuple(exclude)
     key = scan_key(repo, pkgs_dir, exclude)
     path = repo / CACHE_FILE
@@ -73,7 +76,8 @@ def scan_cached(repo: Path, pkgs_dir: str = "pkgs", exclude: Iterable[str] = ())
     from updater.nixfile.repository import scan_repository
 
     result = scan_repository(repo, pkgs_dir, exclude)
-    _store(path, key, result)
+    if keep:
+        _store(path, key, result)
     return result
 
 
