@@ -166,7 +166,10 @@ def floor(w: World, run: BotRun, root: Path) -> tuple[float, int]:
                     break
             else:
                 raise SystemExit(f"{change.location}: cannot find the written hash")
-            attr = m["attr"]
+            # A derivation with no attribute path (found by evaluation) is built the way a person
+            # would: through the package that needs it.
+            nameless = "(found by evaluation)" in change.how or "(no attribute path)" in change.how
+            attr = result.packages[0] if nameless else m["attr"]
             t0 = time.monotonic()
             proc = subprocess.run(
                 ["nix-build", "--no-out-link", str(work), "-A", attr],
