@@ -133,3 +133,55 @@ def test_the_policy_decides_on_what_the_source_offers() -> None:
     assert decision.rev == "v1.2.0" and release is snapshot.releases[0]
     decision, release = decide(tracked(Policy(), "1.2.0"), snapshot, now)
     assert decision.latest is None and release is None
+
+
+DIRECTED = """{ stdenv, fetchFromGitHub }:
+stdenv.mkDerivation rec {
+  pname = "tool";
+  version = "1.4.0";
+  # updater: tags v1.*
+  # updater: prereleases
+  # updater: ignore 1.5.*
+  src = fetchFromGitHub {
+    owner = "o";
+    repo = "tool";
+    rev = "v${version}";
+    hash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  };
+}
+"""
+
+
+def _directed(tmp_path: Path, config: str = "") -> list[object]:
+    (tmp_path / "pkgs").mkdir()
+    (tmp_path / "pkgs" / "tool.nix").write_text(DIRECTED)
+    (tmp_path / "default.nix").write_text(
+        "{ pkgs ? import <nixpkgs> { } }:\n{ tool = pkgs.callPackage ./pkgs/tool.nix { }; }\n"
+    )
+    import tomllib
+
+    return list(track(scan_repository(tmp_path), parse_config(tomllib.loads(config), "t")))
+
+
+def test_directives_in_a_package_file_steer_its_policy(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from updater.version.policy import Candidate, decide_release
+
+    (t,) = _directed(tmp_path)
+    policy = t.policy  # type: ignore[attr-defined]
+    assert policy.tags == ("v1.*",) and policy.prereleases and "1.5.*" in policy.ignore
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    offered = [
+        Candidate(tag, "c" * 40, now, False, False)
+        for tag in ("v2.0.0", "v1.6.0-rc.1", "v1.5.0", "tool-1.8.0")
+    ]
+    decision = decide_release("1.4.0", offered, policy, now)
+    # v2.0.0 and tool-1.8.0 do not match the tags glob, 1.5.0 is ignored, a prerelease is allowed.
+    assert decision.latest == "1.6.0-rc.1", decision.skipped
+    assert ("v1.5.0", "ignored") in {(k.tag, k.reason) for k in decision.skipped}
+
+
+def test_the_configuration_wins_over_a_directive(tmp_path: Path) -> None:
+    (t,) = _directed(tmp_path, "[packages.tool]\nprereleases = false\n")
+    assert not t.policy.prereleases  # type: ignore[attr-defined]

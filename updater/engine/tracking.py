@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -265,7 +265,7 @@ def _tracked(group: SourceGroup, config: Config, root: Path | None = None) -> Tr
     commit_pinned = rev_value is not None and bool(COMMIT_RE.match(rev_value))
     current = version_pin.value if version_pin is not None else None
     inferred = None if commit_pinned else inferred_prefix(rev_value, current)
-    policy = _policy(config, pkg, commit_pinned, inferred, nix_update)
+    policy = _with_directives(_policy(config, pkg, commit_pinned, inferred, nix_update), group, pkg)
     if current is None and rev_value and not commit_pinned and "${" not in rev_value:
         current = version_of_tag(rev_value, policy) or version_of_tag(rev_value, Policy())
     source: SourceSpec | None
@@ -333,6 +333,23 @@ def _policy(
         if pkg.min_age_days is not None
         else config.policy.min_age_days,
         branch=pkg.branch or nu.branch,
+    )
+
+
+def _with_directives(policy: Policy, group: SourceGroup, pkg: PackageConfig) -> Policy:
+    """The group's `# updater:` directives (docs/DIRECTIVES.md) on top of the defaults; the
+    configuration's own setting for the package wins where it has one."""
+    found = [d for p in group.pins for d in p.directives]
+    if not found:
+        return policy
+    branches = [d.argument for d in found if d.name == "branch"]
+    wants_pre = pkg.prereleases is None and any(d.name == "prereleases" for d in found)
+    return replace(
+        policy,
+        prereleases=policy.prereleases or wants_pre,
+        tags=(*policy.tags, *dict.fromkeys(d.argument for d in found if d.name == "tags")),
+        ignore=(*policy.ignore, *dict.fromkeys(d.argument for d in found if d.name == "ignore")),
+        branch=pkg.branch or (branches[0] if branches else policy.branch),
     )
 
 

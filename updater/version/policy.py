@@ -82,6 +82,8 @@ class Policy:
     ignore: tuple[str, ...] = ()
     min_age_days: int = 0
     branch: str | None = None
+    # Globs a tag must match to be this package's (`# updater: tags v1.*`); none: any tag.
+    tags: tuple[str, ...] = ()
     # Only versions built like the pinned one (scheme.same_shape); False takes any shape.
     same_shape: bool = True
 
@@ -127,6 +129,8 @@ def is_prerelease(release: Candidate, version: str) -> bool:
 
 def version_of_tag(tag: str, policy: Policy) -> str | None:
     """The version a tag names for this package, or None when the tag is not this package's."""
+    if policy.tags and not any(fnmatch.fnmatchcase(tag, glob) for glob in policy.tags):
+        return None
     if policy.tag_regex is not None:
         m = re.fullmatch(policy.tag_regex, tag)
         if m is None:
