@@ -17,7 +17,6 @@ from rich.console import Console
 from updater.commands.display import Display, check_summary, check_table
 from updater.commands.output import OutputFormat, format_option, write_records
 from updater.context import AppContext
-from updater.errors import UsageError
 
 if TYPE_CHECKING:
     from updater.engine.tracking import Checked, Tracked
@@ -137,17 +136,7 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
     repository = ctx.config.repository
     scan = scan_cached(ctx.repo, repository.pkgs_dir, repository.exclude)
     check_configured_packages(scan, ctx.config, ctx.config_path)
-    known = {p for g in scan.groups() for p in g.packages} | {g.id for g in scan.groups()}
-    unknown = [p for p in packages if p not in known]
-    if unknown:
-        import difflib
-
-        close = difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(
-            f"unknown package(s): {', '.join(unknown)} (not found under {ctx.repo}){hint} "
-            "(`updater scan` lists them)"
-        )
+    # An unknown --package is refused by tracked_units, as `run` refuses it (did-you-mean).
     # One decision per unit, exactly as `updater run` plans them: a source group whose pins
     # move independently (a floating nightly beside a pinned release, two files pinning two
     # versions of one repository) is several units, each outdated, current or floating on its

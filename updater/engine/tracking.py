@@ -381,7 +381,7 @@ def tracked_of(unit: Unit, scan: ScanResult, config: Config) -> Tracked:
 def tracked_units(scan: ScanResult, config: Config, packages: Sequence[str] = ()) -> list[Tracked]:
     """One Tracked per unit feeding the named packages (all when none named), exactly as
     `updater run` plans them: `check`, the service and `run --shard` decide per unit too."""
-    return [tracked_of(u, scan, config) for u in select(units_of(scan), packages)]
+    return [tracked_of(u, scan, config) for u in select(units_of(scan), packages, scan)]
 
 
 async def check(

@@ -117,7 +117,7 @@ def known_names(units: Iterable[Unit], scan: ScanResult | None = None) -> set[st
     return names
 
 
-def _closest(name: str, known: Iterable[str]) -> list[str]:
+def closest_names(name: str, known: Iterable[str]) -> list[str]:
     """Names that look like `name`: same last component, containing it, or close in spelling."""
     known = sorted(set(known))
     tail = name.rsplit(".", 1)[-1]
@@ -154,8 +154,8 @@ def select(
     if unknown:
         hints = []
         for name in unknown:
-            closest = _closest(name, (k for k in known if "/" not in k and ":" not in k))
+            closest = closest_names(name, (k for k in known if "/" not in k and ":" not in k))
             hint = f" (did you mean {', '.join(closest)}?)" if closest else ""
             hints.append(f"{name}{hint}")
-        raise UsageError(f"unknown package(s): {'; '.join(hints)}")
+        raise UsageError(f"unknown package(s): {'; '.join(hints)} (`updater scan` lists them)")
     return chosen

@@ -6,10 +6,10 @@ in silence, and the policy it holds with it: refused instead, naming the closest
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from updater.config import Config
+from updater.engine.units import closest_names
 from updater.errors import ConfigError
 from updater.nixfile.model import ScanResult
 
@@ -24,11 +24,7 @@ def known_names(scan: ScanResult) -> frozenset[str]:
 def unknown_sections(scan: ScanResult, config: Config) -> list[tuple[str, list[str]]]:
     """(key, closest known names) of every `[packages.X]` naming nothing the scan found."""
     known = known_names(scan)
-    return [
-        (key, difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.5))
-        for key in sorted(config.packages)
-        if key not in known
-    ]
+    return [(key, closest_names(key, known)) for key in sorted(config.packages) if key not in known]
 
 
 def check_configured_packages(scan: ScanResult, config: Config, path: Path | None) -> None:
