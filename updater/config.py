@@ -128,6 +128,8 @@ class NixConfig(_Section):
     systems: list[str] = []
     timeout: Annotated[int, Field(gt=0)] = 1800
     extra_args: list[str] = []
+    # Seconds a package's own passthru.updateScript may run before it is killed and refused.
+    update_script_timeout: Annotated[int, Field(gt=0)] = 600
 
 
 # Each crontab field: its range, and the names it takes (months and weekdays, 3 letters).

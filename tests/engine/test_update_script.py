@@ -4,7 +4,10 @@ package's version.json), run with real Nix and git in a scratch worktree."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -97,3 +100,109 @@ def test_the_script_sees_no_token(sworld: World, snur: Path, tmp_path: Path) -> 
     seen = probe.read_text()
     assert "UPDATE_NIX_ATTR_PATH=scripted-plain" in seen and "UPDATE_NIX_OLD_VERSION=1.0.0" in seen
     assert FAKE_TOKEN not in seen and "GITHUB_TOKEN" not in seen
+
+
+# -- through `updater run`, as a person runs it: script units reach a PR ----------------------
+
+NUR = ("github.com", "nur-owner", "nur")
+
+
+@pytest.fixture
+def rworld(tmp_path: Path) -> Iterator[World]:
+    # A world of its own: the run pushes branches and opens PRs on its forge.
+    if shutil.which("nix-build") is None:
+        pytest.skip("nix-build is not installed")
+    with World(tmp_path / "world", specs=HASH_UPSTREAMS, nur_source=HASHWORLD) as w:
+        yield w
+
+
+def _updater(w: World, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    config = tmp / "updater.toml"
+    # A hanging script is killed after 3 s (the default is 600).
+    config.write_text("[pull_requests]\nwrite_interval = 0.05\n[nix]\nupdate_script_timeout = 3\n")
+    return subprocess.run(
+        [sys.executable, "-m", "updater", "--repo", str(w.nur_path), "--config", str(config),
+         "--log-format", "json", *args],
+        capture_output=True, text=True, timeout=900, env=w.process_env(),
+    )  # fmt: skip
+
+
+def _pulls(w: World) -> dict[str, tuple[str, str]]:
+    """head branch -> (title, body) of each PR on the forge."""
+    return w.forge.state.locked(
+        NUR,
+        lambda d: {
+            p.head_ref: (d.issues[p.number].title, d.issues[p.number].body or "")
+            for p in d.pulls.values()
+        },
+    )
+
+
+def test_update_script_packages_reach_a_pr_through_run(rworld: World, tmp_path: Path) -> None:
+    before = git_state(rworld.nur_path)
+    done = _updater(
+        rworld, tmp_path, "run", "--package", "scripted-plain", "--package", "scripted-commit"
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    opened = _pulls(rworld)
+    assert set(opened) == {"updater/scripted-plain", "updater/scripted-commit"}, opened
+    title, body = opened["updater/scripted-plain"]
+    assert "scripted-plain" in title and "1.1.0" in title
+    assert "updateScript" in body and "pkgs/scripted-plain/version.json" in body
+    assert "1.1.0" in opened["updater/scripted-commit"][0]
+    pushed = git(
+        rworld.nur_remote_path, "show", "updater/scripted-commit:pkgs/scripted-commit/version.json"
+    )
+    assert '"1.1.0"' in pushed
+    after = git_state(rworld.nur_path)  # the checkout stays as it was (branches aside)
+    assert (after.head, after.branch, after.status, after.worktrees) == (
+        before.head,
+        before.branch,
+        before.status,
+        before.worktrees,
+    )
+    assert FAKE_TOKEN not in done.stdout + done.stderr
+
+    again = _updater(rworld, tmp_path, "run", "--package", "scripted-plain")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(_pulls(rworld)) == 2  # the same update proposed again opens no second PR
+
+
+def test_misbehaving_scripts_fail_the_run_with_their_reason(rworld: World, tmp_path: Path) -> None:
+    before = git_state(rworld.nur_path)
+    done = _updater(
+        rworld, tmp_path, "run", "--json",
+        "--package", "scripted-outside", "--package", "scripted-downgrade",
+        "--package", "scripted-hang",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-3000:]
+    rows = {tuple(r["packages"]): r for r in json.loads(done.stdout)}
+    outside, downgrade = rows[("scripted-outside",)], rows[("scripted-downgrade",)]
+    hang = rows[("scripted-hang",)]
+    assert outside["outcome"] == downgrade["outcome"] == hang["outcome"] == "failed"
+    assert hang["reason"] == "scripted-hang: its updateScript did not finish in 3 s (killed)"
+    assert outside["reason"].startswith(
+        "scripted-outside: its updateScript changed files outside the package"
+    )
+    assert (
+        downgrade["reason"] == "scripted-downgrade: its updateScript downgrades it (1.0.0 -> 0.9.0)"
+    )
+    assert _pulls(rworld) == {}
+    assert git_state(rworld.nur_path) == before  # no branch either
+    assert git(rworld.nur_remote_path, "branch", "--list", "updater/*") == ""
+
+
+def test_dry_run_of_a_script_package_prints_its_diff(rworld: World, tmp_path: Path) -> None:
+    done = _updater(rworld, tmp_path, "run", "--package", "scripted-plain", "--dry-run")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (
+        "pkgs/scripted-plain/version.json" in done.stdout
+        and '+{ "version": "1.1.0" }' in done.stdout
+    )
+    assert _pulls(rworld) == {}
+
+
+def test_version_does_not_apply_to_a_script_package(rworld: World, tmp_path: Path) -> None:
+    done = _updater(rworld, tmp_path, "run", "--package", "scripted-plain", "--version", "2.0")
+    assert done.returncode == 2
+    assert "updated by its own passthru.updateScript" in done.stderr

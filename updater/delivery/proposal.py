@@ -151,4 +151,5 @@ def proposal_of(result: UpdateResult, name: str, config: Config) -> ProposedUpda
             for h in result.not_refreshed
         ),
         commits=commit_range(result),
+        script_files=result.script_files,
     )

@@ -2,7 +2,8 @@
 has its own worktree and its own Nix processes), with a progress line per unit.
 
 `run_units` is what the pipeline's update step calls (pipeline/step.py): one UpdateResult per
-unit, in the order given.
+unit, in the order given. A unit with a target is moved to it (engine/update.py); a script unit
+runs its package's own updateScript (engine/updatescript.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from updater.engine.result import Outcome, UpdateResult
 from updater.engine.settings import EngineSettings, current_system
 from updater.engine.target import Work
 from updater.engine.update import update_unit
+from updater.engine.updatescript import run_update_script
 from updater.errors import GitError
 from updater.gitops.command import git_out
 from updater.gitops.commit import Identity
@@ -50,6 +52,7 @@ def settings_for(
         base_ref=config.repository.base_branch or "HEAD",
         build=build,
         dry_run=dry_run,
+        update_script_timeout=float(config.nix.update_script_timeout),
     )
 
 
@@ -85,8 +88,8 @@ def run_units(
 
     `base_scan`: a scan of the base commit's files, reused by every unit (see `clean_at`).
     """
-    results: dict[str, UpdateResult] = {w.unit.id: not_run(w) for w in works if w.target is None}
-    todo = [w for w in works if w.target is not None]
+    results: dict[str, UpdateResult] = {w.unit.id: not_run(w) for w in works if not w.runnable}
+    todo = [w for w in works if w.runnable]
     show = console is not None and console.is_terminal and bool(todo)
     with Progress(
         SpinnerColumn(),
@@ -109,6 +112,8 @@ def run_units(
         unit_settings = replace(settings, on_step=on_step)
 
         def one(work: Work) -> UpdateResult:
+            if work.unit.script:
+                return run_update_script(repo, work.unit.packages[0], unit_settings)
             assert work.target is not None
             return update_unit(repo, work.unit.id, work.target, config, unit_settings, base_scan)
 

@@ -58,6 +58,8 @@ class UpdateResult:
     base: str | None = None  # the commit the branch starts from
     message: str | None = None
     diff: str | None = None  # the unified diff (always set for a dry run)
+    # Set when the package's own passthru.updateScript made the change: the files it changed.
+    script_files: tuple[str, ...] = ()
     builds: int = 0  # hash-fixing builds Nix ran
     build_drvs: tuple[str, ...] = field(default=())
     evaluations: int = 0

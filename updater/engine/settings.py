@@ -37,6 +37,7 @@ class EngineSettings:
     base_ref: str = "HEAD"
     build: bool = False  # build every package of the unit after the update (`--build`)
     dry_run: bool = False
+    update_script_timeout: float = 600.0  # seconds; then the script is killed and refused
     # Progress: called with (unit id, step name) as a unit moves on.
     on_step: Callable[[str, str], None] = _ignore
     # Shared by the units of the run (copies made with `replace` keep the same registry).

@@ -88,3 +88,8 @@ class Work:
     error: str | None = None  # the upstream could not be asked
     # The check that decided it (None for `--version V`, which names the release itself).
     checked: Checked | None = None
+
+    @property
+    def runnable(self) -> bool:
+        """Whether the engine has work: a target, or the package's own updateScript to run."""
+        return self.target is not None or self.unit.script

@@ -26,6 +26,9 @@ class Unit:
     packages: tuple[str, ...]
     pins: tuple[Pin, ...]
     repo_name: str | None = None  # the upstream repository's name, for branch names
+    # Updated by the package's own passthru.updateScript (engine/updatescript.py): no pins,
+    # one package, nothing to check upstream; the script itself finds what is new.
+    script: bool = False
 
     @property
     def label(self) -> str:
@@ -106,6 +109,15 @@ def units_of(scan: ScanResult) -> tuple[Unit, ...]:
                 uid = f"{group.id}#{packages[0] if packages else pins[0].location}"
             units.append(Unit(uid, group.id, packages, tuple(pins), group.repo))
     return tuple(units)
+
+
+SCRIPT_PREFIX = "updateScript:"
+
+
+def script_unit(package: str) -> Unit:
+    """The unit of a package its own updateScript updates (its id is its own source group)."""
+    uid = f"{SCRIPT_PREFIX}{package}"
+    return Unit(uid, uid, (package,), (), script=True)
 
 
 def known_names(units: Iterable[Unit], scan: ScanResult | None = None) -> set[str]:

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from updater.engine.fodsweep import baseline, suspects
 from updater.engine.result import Outcome, UpdateResult
 from updater.engine.settings import EngineSettings
+from updater.engine.units import script_unit
 from updater.engine.workspace import workspace
 from updater.errors import NixError, UpdaterError
 from updater.gitops.command import run_git
@@ -37,7 +38,6 @@ from updater.nix.runner import Installable
 from updater.nixfile.repository import scan_repository
 from updater.version.compare import compare_versions
 
-DEFAULT_TIMEOUT = 600.0
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+~-]{0,80}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -67,8 +67,10 @@ def _inside(rel: str, tree: tuple[str, ...]) -> bool:
 
 
 def _changed(root: Path) -> list[str]:
-    out = run_git(["status", "--porcelain", "--untracked-files=all", "--no-renames"], root).stdout
-    return sorted(line[3:] for line in out.splitlines() if line.strip())
+    # -z: paths as they are (no quoting of unusual names a script may have written).
+    args = ["status", "--porcelain", "-z", "--untracked-files=all", "--no-renames"]
+    out = run_git(args, root).stdout
+    return sorted(entry[3:] for entry in out.split("\0") if entry.strip())
 
 
 def _clean_line(text: object, limit: int = 200) -> str | None:
@@ -117,13 +119,13 @@ def run_update_script(
     attr: str,
     settings: EngineSettings,
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> UpdateResult:
     """Update package `attr` of `repo` with its updateScript; never raises an UpdaterError."""
     started = time.monotonic()
-    unit = f"updateScript:{attr}"
+    unit = script_unit(attr).id
     try:
-        result = _run(repo, attr, settings, timeout, unit)
+        result = _run(repo, attr, settings, timeout or settings.update_script_timeout, unit)
     except ScriptRefused as exc:
         result = UpdateResult(unit, (attr,), Outcome.FAILED, reason=str(exc))
     except UpdaterError as exc:
@@ -223,6 +225,12 @@ def _package_file(
     return ref.file
 
 
+def _staged_diff(root: Path, changed: list[str]) -> str:
+    """What the script changed, as a diff (new and removed files included)."""
+    run_git(["add", "--all", "--", *changed], root)
+    return run_git(["diff", "--cached", "--no-color", "--no-ext-diff"], root).stdout
+
+
 def _run(
     repo: Path, attr: str, settings: EngineSettings, timeout: float, unit: str
 ) -> UpdateResult:
@@ -244,6 +252,7 @@ def _run(
         new_version, proved = _judge(attr, root, settings, old_version, ran.reported, base)
         message = ran.reported.message or f"{attr}: {old_version} -> {new_version}"
         message += "\n\nUpdated by the package's passthru.updateScript."
+        diff = _staged_diff(root, ran.changed)
         sha = branch = None
         if not settings.dry_run:
             sha = commit(root, message, settings.identity, ran.changed)
@@ -260,5 +269,7 @@ def _run(
             branch=branch,
             base=ws.base,
             message=message,
+            diff=diff,
+            script_files=tuple(ran.changed),
             fods_proved=proved,
         )

@@ -293,6 +293,19 @@ def _metadata_block(meta: UpdateMetadata, budget: int) -> str:
     return block
 
 
+def _script_section(files: tuple[str, ...], max_rows: int = 50) -> str:
+    """The files the package's own updateScript changed (the bot judged, not wrote, them)."""
+    listed = "\n".join(f"- {code(f)}" for f in files[:max_rows])
+    more = f"\n\n… and {len(files) - max_rows} more files." if len(files) > max_rows else ""
+    return (
+        "### Updated by its updateScript\n\n"
+        "The package's own `passthru.updateScript` made this change, run as nixpkgs runs it; "
+        "the bot checked that it changed only the package's files, did not lower the version "
+        "and that the package evaluates with every fixed-output hash realised. "
+        f"Files changed:\n\n{listed}{more}"
+    )
+
+
 def _compose(update: ProposedUpdate, notes_limit: int, max_pin_rows: int) -> str:
     sections: list[str] = [
         f"Updates {code(update.name)} from {code(update.old_version)} to {code(update.new_version)}."
@@ -314,6 +327,8 @@ def _compose(update: ProposedUpdate, notes_limit: int, max_pin_rows: int) -> str
             sections.append("### Release notes\n\n" + _quote(notes))
     if update.pins:
         sections.append("### Changed pins\n\n" + _pin_table(update.pins, max_pin_rows))
+    if update.script_files:
+        sections.append(_script_section(update.script_files))
     sections.append("### Verification\n\n" + _verification(update.verification))
     if update.systems:
         sections.append("### Per-platform hashes\n\n" + _systems(update.systems))

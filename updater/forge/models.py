@@ -90,6 +90,8 @@ class ProposedUpdate:
     # The upstream (`owner/repo`), named in the title when the update has no package.
     upstream: str = ""
     commits: CommitRange | None = None  # set for a commit pin
+    # Set when the package's own updateScript made the change: the files it changed.
+    script_files: tuple[str, ...] = ()
 
     @property
     def systems(self) -> tuple[SystemRefresh, ...]:

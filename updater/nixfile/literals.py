@@ -229,3 +229,36 @@ def nix_update_args(root: Path, rel: str) -> tuple[str, ...] | None:
         if fn.text.decode().rsplit(".", 1)[-1] == "nix-update-script":
             return _extra_args(arg)
     return None
+
+
+def _is_nix_update_script(value: Node) -> bool:
+    """`nix-update-script { ... }` (or `pkgs.nix-update-script`, `(nix-update-script { })`)."""
+    while value.type == "parenthesized_expression" and value.named_children:
+        value = value.named_children[0]
+    fn = value.child_by_field_name("function") if value.type == "apply_expression" else value
+    text = fn.text.decode("utf-8", "replace") if fn is not None and fn.text else ""
+    return text.rsplit(".", 1)[-1] == "nix-update-script"
+
+
+def has_own_update_script(root: Path, rel: str) -> bool:
+    """Whether the file binds an `updateScript` (`passthru.updateScript = ...`, or inside
+    `passthru = { ... }`) other than nix-update-script, whose arguments the bot reads as policy
+    (nix_update_args). Static, so cheap for every file of a scan; evaluation is the proof."""
+    try:
+        source = (root / rel).read_bytes()
+    except OSError:
+        return False
+    if b"updateScript" not in source:
+        return False
+    todo = [parse_source(rel, source).root]
+    while todo:
+        node = todo.pop()
+        todo.extend(node.named_children)
+        if node.type != "binding":
+            continue
+        name = _binding_name(node) or ""
+        value = node.child_by_field_name("expression")
+        if name.rsplit(".", 1)[-1] == "updateScript" and value is not None:
+            if not _is_nix_update_script(value):
+                return True
+    return False

@@ -22,7 +22,7 @@ from updater.engine.parallel import not_run
 from updater.engine.result import Outcome, UpdateResult
 from updater.engine.target import Work
 from updater.engine.tracking import Checked
-from updater.errors import ForgeError, TokenRejectedError, UpdaterError
+from updater.errors import ForgeError, TokenRejectedError, UpdaterError, UsageError
 from updater.logs import get_logger
 from updater.nix.probe import probe_build
 from updater.nix.runner import NixOptions, NixRunner
@@ -91,7 +91,7 @@ def run_pipeline(
         return PipelineReport("cancelled", took, selection.packages, message=message)
     if round_ is not None:
         events.checked(round_.results)
-    todo = [w for w in works if w.target is not None]
+    todo = [w for w in works if w.runnable]
     _log.info(
         "checked",
         units=len(works),
@@ -136,9 +136,16 @@ def _decide(
 ) -> tuple[CheckRound | None, list[Work]]:
     """Where each unit goes: the check round's decisions, or release `--version V`."""
     if request.version is not None:
+        if selection.scripted:
+            names = ", ".join(u.packages[0] for u in selection.scripted)
+            raise UsageError(
+                f"--version does not apply to {names}: updated by its own passthru.updateScript"
+            )
         return None, _release_works(ctx, selection, request.version)
     round_ = check_units(ctx, selection.tracked, store=store, cancel=cancel)
-    return round_, [work_of(u, c) for u, c in zip(selection.units, round_.results, strict=True)]
+    works = [work_of(u, c) for u, c in zip(selection.units, round_.results, strict=True)]
+    # A script unit has nothing to ask upstream: its script finds what is new when it runs.
+    return round_, works + [Work(u) for u in selection.scripted]
 
 
 def _update_guarded(
@@ -175,7 +182,8 @@ def _update(
     when a failure turns out to have a shared cause (the rest would fail alike)."""
     # One batch even when nothing moves (a run still syncs with the forge and refreshes the
     # dashboard), unless the run covers no unit at all (an empty shard).
-    batches = [[w] for w in todo] if request.one_at_a_time else [todo] if selection.units else []
+    covers = selection.units or selection.scripted
+    batches = [[w] for w in todo] if request.one_at_a_time else [todo] if covers else []
     reports: list[UnitReport] = []
     status: RunStatus = "ok"
     message = ""
@@ -272,7 +280,7 @@ class _NixGuard:
 def _not_attempted(work: Work, causes: Sequence[Cause]) -> UpdateResult:
     """Why a unit has no result: no target (skipped, or its upstream failed), or a shared cause
     stopped the run before its turn."""
-    if work.target is None or not causes:
+    if not work.runnable or not causes:
         return not_run(work)
     why = f"not attempted: {causes[0].text}"
     return UpdateResult(work.unit.id, work.unit.packages, Outcome.FAILED, reason=why)
