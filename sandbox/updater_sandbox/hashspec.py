@@ -53,6 +53,9 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
     _spec("nodemods", Kind.NPM, 9),
     # the versions the scripted-* packages' own updateScript finds (git ls-remote)
     _spec("scripted", Kind.PLAIN, 10),
+    # a package whose passthru sub-package (a modules FOD from the source, no input of the
+    # package) moves only because its nix-update-script says `--subpackage modules`
+    _spec("subpkg", Kind.NPM, 16),
     # a crate whose Cargo.lock locks a git dependency (cargoLock.outputHashes), and that
     # dependency, whose tag the lock moves from v0.1.0 to v0.2.0
     UpstreamSpec(
@@ -99,8 +102,9 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
 )
 
 
-def node_modules_hash(lock_text: str, system: str) -> str:
-    """The hash of nodemods' node_modules FOD as a builder of `system` would produce it."""
+def node_modules_hash(lock_text: str, system: str | None) -> str:
+    """The hash of nodemods' node_modules FOD as a builder of `system` would produce it
+    (None: subpkg's modules FOD, the same lines without the system's)."""
     import re
 
     from updater_sandbox import nar
@@ -108,5 +112,5 @@ def node_modules_hash(lock_text: str, system: str) -> str:
     lines = [
         ln + "\n" for ln in lock_text.splitlines() if re.search(r'"(resolved|integrity)": ', ln)
     ]
-    body = f"system: {system}\n" + "".join(lines)
+    body = (f"system: {system}\n" if system else "") + "".join(lines)
     return nar.tree_hash({"modules.txt": nar.TreeFile(body.encode())})

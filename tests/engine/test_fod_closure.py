@@ -249,3 +249,25 @@ def test_output_hashes_entries_follow_the_git_dependencies_of_the_lock(
     )
     assert "gitdep1" not in text and old not in text
     assert f'      "gitdep2-0.1.0" = "{new}";\n    }};' in text, text
+
+
+def test_a_nix_update_script_subpackage_moves_with_its_package(hworld: World, hnur: Path) -> None:
+    # subpkg.modules is no input of subpkg: only its `--subpackage modules` says it moves.
+    up = hworld.upstream("subpkg")
+    old = node_modules_hash(up.lockfile("v1.0.0"), None)
+    new = node_modules_hash(up.lockfile("v1.1.0"), None)
+    assert old != new
+    text = _moved(hworld, hnur, "subpkg")
+    assert f'outputHash = "{new}";' in text and old not in text
+
+
+def test_without_the_subpackage_flag_the_update_is_refused(hworld: World, hnur: Path) -> None:
+    # Without the flag the modules FOD is outside the package's closure: its hash cannot be
+    # computed through the package, and the update fails closed instead of leaving it stale.
+    commit_change(hnur, "pkgs/subpkg.nix", '"--subpackage"\n        "modules"\n', "")
+    before = git_state(hnur)
+    target = release(hworld, "subpkg", "v1.1.0")
+    result = update(hworld, hnur, "github.com/hw-example/subpkg", target)
+    assert result.outcome is Outcome.FAILED and result.branch is None
+    assert "pkgs/subpkg.nix:" in result.reason and "--subpackage NAME" in result.reason
+    assert git_state(hnur) == before

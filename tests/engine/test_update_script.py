@@ -202,6 +202,14 @@ def test_dry_run_of_a_script_package_prints_its_diff(rworld: World, tmp_path: Pa
     assert _pulls(rworld) == {}
 
 
+def test_check_names_script_packages_without_asking_upstream(rworld: World, tmp_path: Path) -> None:
+    done = _updater(rworld, tmp_path, "check", "--json", "--package", "scripted-plain")
+    assert done.returncode == 0, done.stderr[-3000:]
+    (row,) = json.loads(done.stdout)
+    assert (row["package"], row["mode"], row["outdated"]) == ("scripted-plain", "script", False)
+    assert "passthru.updateScript" in row["problem"]
+
+
 def test_version_does_not_apply_to_a_script_package(rworld: World, tmp_path: Path) -> None:
     done = _updater(rworld, tmp_path, "run", "--package", "scripted-plain", "--version", "2.0")
     assert done.returncode == 2

@@ -115,6 +115,28 @@ def _count_unrefreshable(data: list[dict[str, Any]], scan: ScanResult, ctx: AppC
             )
 
 
+SCRIPT_NOTE = "updated by its own passthru.updateScript: `updater run` runs it"
+
+
+def _add_scripted(data: list[dict[str, Any]], scripted: Sequence[str]) -> None:
+    """A row for each package only its own updateScript moves: nothing upstream says whether
+    the script will find something newer, so it is named, not checked."""
+    by_name = {r["package"]: r for r in data}
+    for name in scripted:
+        row = by_name.get(name)
+        if row is None:
+            row = {
+                "package": name, "current": None, "latest": None, "outdated": False,
+                "rev": None, "current_rev": None, "newest": None, "age": None,
+                "released_at": None, "source": None, "mode": "script", "skipped": [],
+                "error": None, "problem": None,
+            }  # fmt: skip
+            data.append(row)
+        row["mode"] = "script"
+        row["problem"] = "; ".join(filter(None, [row["problem"], SCRIPT_NOTE]))
+    data.sort(key=lambda r: str(r["package"]))
+
+
 @click.command("check")
 @click.option(
     "--package",
@@ -129,9 +151,11 @@ def _count_unrefreshable(data: list[dict[str, Any]], scan: ScanResult, ctx: AppC
 def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFormat) -> None:
     """Poll every upstream and show which packages have a newer version."""
     from updater.engine.tracking import failed, tracked_units
+    from updater.engine.units import units_of
     from updater.nixfile.cache import scan_cached
     from updater.pipeline.configured import check_configured_packages
     from updater.pipeline.report import refusals
+    from updater.pipeline.selection import script_units
 
     repository = ctx.config.repository
     scan = scan_cached(ctx.repo, repository.pkgs_dir, repository.exclude)
@@ -149,6 +173,11 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
         round_ = run_check(ctx, tracked, display)
     data = rows(round_.results)
     _count_unrefreshable(data, scan, ctx)
+    every = units_of(scan)
+    scripted = [u.packages[0] for u in script_units(scan, every, ctx.config)]
+    if packages:
+        scripted = [n for n in scripted if n in packages]
+    _add_scripted(data, scripted)
     if output_format == "table":
         # A unit that failed for a shared cause (a host down, a token refused) is not a row:
         # the cause is said once below, with how many it kept from being checked.

@@ -222,6 +222,8 @@ def check_summary(data: Sequence[Mapping[str, Any]], seconds: float) -> Summary:
     for r in data:
         if r["error"]:
             counts["failed"] += 1
+        elif r.get("mode") == "script":
+            counts["by its updateScript"] += 1
         elif r["problem"]:
             counts["skipped"] += 1
         else:

@@ -178,7 +178,7 @@ class _Applier:
             if (pin.file, pin.start, pin.end) not in taken
         ]
         self.current.update((p.location, p) for p in self.candidates)
-        self.installables = [Installable(root, p, settings.mode) for p in plan.unit.packages]
+        self.installables = [Installable(root, p, settings.mode) for p in plan.attributes]
         self.base: frozenset[str] = frozenset()
         # location key of a tracked pin -> (chars before it, chars after it, text it replaced)
         # for inserted entries; zero-width points where an entry was removed
@@ -485,10 +485,14 @@ class _Applier:
         markers = {marker(i, r.pin.algo or HashAlgo.SHA256): r for i, r in enumerate(todo)}
         self.write([(r.pin, m.sri) for m, r in markers.items()])
         packages = sorted({p for r in todo for p in r.packages})
+        # A nix-update-script `--subpackage`'s FODs are no input of the package: marked too.
+        attrs = packages + [
+            s for s in self.plan.subpackages if any(s.startswith(f"{p}.") for p in packages)
+        ]
         self.evaluations += 1
         try:
             drvs = drv_paths(
-                self.runner, [Installable(self.root, p, self.settings.mode) for p in packages]
+                self.runner, [Installable(self.root, a, self.settings.mode) for a in attrs]
             )
             closure = closure_of(self.runner, drvs)
         except NixError:
@@ -556,12 +560,22 @@ class _Applier:
             self.step(f"building {package} for its {name} hash")
             # Its fake dependency's output path is not known here: no other build meanwhile.
             with self.settings.build_locks.everything():
-                fixed = fix_hash(
-                    runner,
-                    Installable(self.root, package, self.settings.mode),
-                    allow_dependency=True,
-                    expected_drv=info.derivation.drv_path,
-                )
+                try:
+                    fixed = fix_hash(
+                        runner,
+                        Installable(self.root, package, self.settings.mode),
+                        allow_dependency=True,
+                        expected_drv=info.derivation.drv_path,
+                    )
+                except NixError as exc:
+                    if "built successfully" not in str(exc):
+                        raise
+                    # The fake hash is in no derivation the package's build needs.
+                    raise NixError(
+                        f"{r.pin.location}: this {r.pin.kind} is no fixed-output derivation "
+                        f"{package} needs (a passthru sub-package? nix-update-script's "
+                        "`--subpackage NAME` ties it to the package)"
+                    ) from None
             self.builds.append(BuildRecord(fixed.drv_path, name, fixed.seconds))
             self.got_by_drv[fixed.drv_path] = fixed.got
             return fixed.got, f"build of {package} (no attribute path)", fixed.drv_path

@@ -11,15 +11,22 @@ edited: the pin it follows is, and the plan checks the derived value lands on th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 from updater.config import Config
 from updater.engine.hashes import Refresher, order_of, refresher_of
 from updater.engine.target import Target
 from updater.engine.units import Unit
+from updater.nixfile.literals import nix_update_args
 from updater.nixfile.model import Location, Pin, PinKind, ScanResult
 from updater.upstream.model import COMMIT_RE
+from updater.version.nixupdate import parse_nix_update_args
+
+# A sub-package's attribute name (`--subpackage NAME`): plain identifiers, dot-separated.
+_ATTR = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*")
 
 # Fetchers whose output is the download itself (fetchzip: unpacked): the same on every system.
 URL_FETCHERS = frozenset({"fetchurl", "fetchzip", "fetchTarball", "fetchtarball"})
@@ -71,6 +78,14 @@ class UpdatePlan:
     # The files defining the unit's packages: a fixed-output hash found by evaluation (one the
     # scan did not tie to the unit) is refreshed in them too.
     package_files: tuple[str, ...] = ()
+    # `<package>.<name>` for each `--subpackage NAME` of a package's nix-update-script: its
+    # fixed-output derivations move with the package (nix-update's meaning of the flag).
+    subpackages: tuple[str, ...] = ()
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """What Nix evaluates, sweeps and verifies: the packages and their sub-packages."""
+        return (*self.unit.packages, *self.subpackages)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -148,7 +163,25 @@ def plan_update(
         package_files=tuple(
             sorted({ref.file for ref in scan.packages if ref.name in unit.packages})
         ),
+        subpackages=_subpackages(scan, unit),
     )
+
+
+def _subpackages(scan: ScanResult, unit: Unit) -> tuple[str, ...]:
+    if not scan.repo:
+        return ()
+    root = Path(scan.repo)
+    out: dict[str, None] = {}
+    for ref in scan.packages:
+        if ref.name not in unit.packages:
+            continue
+        args = nix_update_args(root, ref.file)
+        if args is None:
+            continue
+        for name in parse_nix_update_args(args).subpackages:
+            if _ATTR.fullmatch(name):
+                out.setdefault(f"{ref.name}.{name}", None)
+    return tuple(out)
 
 
 def _refuse_unmovable(unit: Unit, config: Config) -> None:

@@ -138,7 +138,7 @@ def verification(
     Nothing may be kept (no branch) before the yielded function has returned.
     """
     settings.on_step(plan.unit.id, "verifying")
-    installables = [Installable(root, p, settings.mode) for p in plan.unit.packages]
+    installables = [Installable(root, p, settings.mode) for p in plan.attributes]
     with ThreadPoolExecutor(max_workers=1) as pool:
         evaluating = pool.submit(drv_paths, settings.runner, installables) if installables else None
         after = scan_repository(root, settings.pkgs_dir)

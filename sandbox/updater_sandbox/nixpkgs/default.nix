@@ -49,6 +49,15 @@ let
           inherit name text;
           buildCommand = ''printf '#!/bin/sh\n%s\n' "$text" > "$out" && chmod +x "$out"'';
         };
+      # nixpkgs' shape (a list: the program, then its arguments); the bot reads the arguments
+      # and never runs it, so the program only says it is a stand-in
+      nix-update-script =
+        {
+          extraArgs ? [ ],
+          attrPath ? null,
+        }:
+        [ (final.writeShellScript "nix-update" "echo 'nix-update: not in this package set' >&2; exit 1") ]
+        ++ extraArgs;
       writeShellScriptBin =
         name: text:
         stdenv.mkDerivation {

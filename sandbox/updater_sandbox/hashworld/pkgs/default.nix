@@ -12,6 +12,7 @@
   nodemods = pkgs.callPackage ./nodemods.nix { };
   gitcrate = pkgs.callPackage ./gitcrate.nix { };
   gitswap = pkgs.callPackage ./gitswap.nix { };
+  subpkg = pkgs.callPackage ./subpkg.nix { };
   scripted-hang = pkgs.callPackage ./scripted-hang { };
   scripted-downgrade = pkgs.callPackage ./scripted-downgrade { };
   scripted-outside = pkgs.callPackage ./scripted-outside { };
