@@ -353,6 +353,9 @@ def _with_directives(policy: Policy, group: SourceGroup, pkg: PackageConfig) -> 
     )
 
 
+_MOVABLE = frozenset({PinKind.REV, PinKind.TAG, PinKind.URL, PinKind.VERSION})
+
+
 def _problem(
     group: SourceGroup,
     pkg: PackageConfig,
@@ -366,8 +369,14 @@ def _problem(
     if any(p.floating for p in group.pins if p.kind in (PinKind.REV, PinKind.URL, PinKind.SRC)):
         return "floating reference (HEAD, latest), not updated: pin it to check it"
     if source is None:
-        where = group.domain or group.url or "?"
-        return f"no known source for {group.forge or 'this fetcher'} at {where}"
+        if not any(p.kind in _MOVABLE for p in group.pins):
+            # A helper's fetcher call (`fetchGoModules { inherit src; hash; }`) or an
+            # outputHashes set: nothing of its own to follow.
+            return "only hashes here: they are refreshed when the package's source moves"
+        where = group.domain or group.url
+        return f"no known source for {group.forge or 'this fetcher'}" + (
+            f" at {where}" if where else ""
+        )
     if current is None and policy.mode == "release":
         return "no version pin to compare with"
     return None

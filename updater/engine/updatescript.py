@@ -33,6 +33,7 @@ from updater.gitops.command import run_git
 from updater.gitops.commit import commit
 from updater.nix import update_script
 from updater.nix.closure import StaleHash, closure_of, prove
+from updater.nix.fixing import build
 from updater.nix.inspect import drv_paths, inspect_many
 from updater.nix.runner import Installable
 from updater.nixfile.repository import scan_repository
@@ -253,6 +254,9 @@ def _run(
         message = ran.reported.message or f"{attr}: {old_version} -> {new_version}"
         message += "\n\nUpdated by the package's passthru.updateScript."
         diff = _staged_diff(root, ran.changed)
+        if settings.build:
+            settings.on_step(unit, "building")
+            build(runner, [Installable(root, attr, settings.mode)])
         sha = branch = None
         if not settings.dry_run:
             sha = commit(root, message, settings.identity, ran.changed)
@@ -265,6 +269,7 @@ def _run(
             old=old_version,
             new=new_version,
             verified=True,
+            built=settings.build,
             commit=sha,
             branch=branch,
             base=ws.base,
