@@ -157,10 +157,13 @@ class StatusRows(PipelineEvents):
 
     def unit_done(self, work: Work, report: UnitReport) -> None:
         decision = work.checked.decision if work.checked is not None else None
+        state = _STATE_OF_STATUS[report.status]
+        if work.unit.script and report.status == "unchanged":
+            state = "up to date"  # its updateScript found nothing to change
         states = [
             PackageState(
                 name,
-                _STATE_OF_STATUS[report.status],
+                state,
                 released_at=decision.date if decision is not None else None,
                 pr_url=report.pr_url,
                 last_error=report.error,
