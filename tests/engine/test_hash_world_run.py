@@ -75,7 +75,7 @@ def test_hash_only_groups_say_why_they_are_not_units_of_their_own(
     hash_only = {u: r for u, r in rows.items() if u.startswith("pkgs/")}
     assert sorted(hash_only) == [
         "pkgs/gitcrate.nix:15",
-        "pkgs/gitswap.nix:15",
+        "pkgs/gitswap.nix:19",
         "pkgs/gomods.nix:33",
     ]
     for row in hash_only.values():

@@ -1,4 +1,10 @@
-{ lib, stdenv, fetchFromGitHub, fetchNpmDeps, nodejs }:
+{
+  lib,
+  stdenv,
+  fetchFromGitHub,
+  fetchNpmDeps,
+  nodejs,
+}:
 stdenv.mkDerivation rec {
   pname = "npmapp";
   version = "1.0.0";

@@ -1,4 +1,10 @@
-{ lib, stdenv, fetchFromGitHub, nodejs, pnpm_10 }:
+{
+  lib,
+  stdenv,
+  fetchFromGitHub,
+  nodejs,
+  pnpm_10,
+}:
 stdenv.mkDerivation (finalAttrs: {
   pname = "pnpmapp";
   version = "1.0.0";

@@ -1,4 +1,11 @@
-{ lib, stdenv, fetchFromGitHub, fetchYarnDeps, nodejs, yarn }:
+{
+  lib,
+  stdenv,
+  fetchFromGitHub,
+  fetchYarnDeps,
+  nodejs,
+  yarn,
+}:
 stdenv.mkDerivation (finalAttrs: {
   pname = "yarnapp";
   version = "1.0.0";
