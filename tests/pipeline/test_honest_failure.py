@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from updater.errors import HostUnreachableError, TokenRejectedError, UpstreamError
-from updater.upstream.http import HttpClient, HttpSettings
+from updater.upstream.git import GitSource
+from updater.upstream.http import HostCircuit, HttpClient, HttpSettings
+from updater.upstream.model import SourceSpec
 from updater_sandbox.forge.local_forge import LocalForge
 from updater_sandbox.world import World
 
@@ -74,6 +76,36 @@ class _Ok(BaseHTTPRequestHandler):
 
     def log_message(self, *_args: object) -> None:
         pass
+
+
+class _NotFound(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_a_git_host_that_answers_not_found_stays_open() -> None:
+    # Repositories missing on a host that answers are each their own error: the host is fine.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    specs = [SourceSpec("git", "127.0.0.1", "o", f"r{i}", f"{base}/o/r{i}.git") for i in range(5)]
+    git = GitSource(circuit=HostCircuit(2))
+
+    async def go() -> list[BaseException | object]:
+        return list(await asyncio.gather(*(git.fetch(s) for s in specs), return_exceptions=True))
+
+    try:
+        outcomes = asyncio.run(go())
+    finally:
+        server.shutdown()
+    assert all(isinstance(o, UpstreamError) for o in outcomes), outcomes
+    assert not any(isinstance(o, HostUnreachableError) for o in outcomes), outcomes
+    assert all("not found" in str(o) for o in outcomes), outcomes
 
 
 def test_only_consecutive_failures_open_the_circuit() -> None:
@@ -192,6 +224,50 @@ def test_check_with_the_forge_down_says_it_once_and_exits_1(
         capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
     assert "(60 not checked)" in again.stderr
+
+
+GIT_PACKAGE = """\
+{ stdenv, fetchgit }:
+stdenv.mkDerivation rec {
+  pname = "NAME";
+  version = "1.0.0";
+  src = fetchgit {
+    url = "URL";
+    rev = "v${version}";
+    hash = "HASH";
+  };
+}
+"""
+
+
+def test_a_plain_git_host_that_is_down_is_said_once(tmp_path: Path) -> None:
+    # 40 packages on one git host whose port is closed: `git ls-remote` cannot connect; after
+    # three failures in a row the host is not asked again, and check says it in one line.
+    port = _closed_port()
+    root = tmp_path / "nur"
+    (root / "pkgs").mkdir(parents=True)
+    lines = ["{ pkgs }:", "{"]
+    for i in range(40):
+        url = f"http://127.0.0.1:{port}/someone/g{i}.git"
+        text = GIT_PACKAGE.replace("NAME", f"g{i}").replace("URL", url).replace("HASH", FAKE_HASH)
+        (root / "pkgs" / f"g{i}.nix").write_text(text)
+        lines.append(f"  g{i} = pkgs.callPackage ./g{i}.nix {{ }};")
+    (root / "pkgs" / "default.nix").write_text("\n".join([*lines, "}"]) + "\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
+    proc = subprocess.run(
+        [*UPDATER, "--repo", str(root), "--log-format", "json", "check"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    naming = [line for line in proc.stderr.splitlines() if line.startswith("updater: error:")]
+    assert naming == [
+        f"updater: error: 127.0.0.1:{port} is unreachable (git: Failed to connect 3 times in a "
+        f"row). {HINT} (40 not checked)"
+    ], proc.stderr[-3000:]
+    assert "g17" not in proc.stdout  # no table of 40 rows failing alike
+    asked = [line for line in proc.stderr.splitlines() if '"git ls-remote' in line]
+    assert len(asked) <= 8 + 3, "the host kept being asked after its circuit opened"
 
 
 # -- Nix that cannot build ------------------------------------------------------------------------

@@ -132,6 +132,8 @@ class PinBuilder:
             if ident.owner and ident.repo:
                 gid = f"{ident.domain}/{ident.owner}/{ident.repo}".lower()
                 base = f"https://{ident.domain}/{ident.owner}/{ident.repo}"
+                if spec.forge == "git" and fetchers.needs_own_url(url):
+                    base = url  # `http://host:3000/o/r.git` is not `https://host/o/r`
                 return GroupInfo(gid, ident.forge, ident.domain, ident.owner, ident.repo, base)
             return GroupInfo(url, ident.forge, ident.domain, url=url)
         domain = (

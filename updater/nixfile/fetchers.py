@@ -122,6 +122,18 @@ def identity_of_url(url: str, default_forge: str | None) -> UrlIdentity | None:
     return UrlIdentity(forge, host, None, None)
 
 
+def needs_own_url(url: str) -> bool:
+    """Whether a git URL is reached only as written: another scheme than https, or a port."""
+    if "${" in url:
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return parts.scheme.lower() != "https" or port is not None
+
+
 _FLOATING_REFS = frozenset({"HEAD", "head", "master", "main", "trunk", "develop", "dev"})
 _FLOATING_URL = re.compile(
     r"/releases/latest(/|$)|@(\d+\.)?x(\.x)*(/|$)|@\d+\.x(\.x)*|@latest(/|$)|/latest/download/"

@@ -10,16 +10,39 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from updater.errors import UpstreamError
 from updater.tempdirs import claimed_dir
 from updater.upstream import parse
+from updater.upstream.http import HostCircuit
 from updater.upstream.model import BranchHead, SourceSpec, UpstreamRelease, UpstreamSnapshot
 
 _URL = re.compile(r"^(https?|git|ssh)://[^\s]+$|^file:///[^\s]+$")
 TIMEOUT = 60.0
+# git's (curl's, ssh's) words for "the host did not answer", as opposed to an answer that
+# refused this one repository (not found, auth): only these count towards the host's circuit.
+_NO_ANSWER = re.compile(
+    r"Could not resolve host|Failed to connect|Couldn't connect|Connection refused|"
+    r"Connection timed out|Connection reset|Network is unreachable|No route to host|"
+    r"Could not resolve hostname|Operation timed out",
+    re.IGNORECASE,
+)
+
+
+_T = TypeVar("_T")
+
+
+class GitNoAnswer(UpstreamError):
+    """git could not reach the host at all (resolve, connect, timeout)."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 def _env() -> dict[str, str]:
@@ -44,10 +67,16 @@ async def _git(args: list[str], url: str, timeout: float) -> str:
     except TimeoutError:
         proc.kill()
         await proc.wait()
-        raise UpstreamError(f"{url}: git {args[0]} timed out after {int(timeout)} s") from None
+        raise GitNoAnswer(
+            f"{url}: git {args[0]} timed out after {int(timeout)} s", f"git {args[0]} timed out"
+        ) from None
     if proc.returncode != 0:
         last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise UpstreamError(f"{url}: git {args[0]} failed: {last[0][:300]}")
+        message = f"{url}: git {args[0]} failed: {last[0][:300]}"
+        matched = _NO_ANSWER.search(last[0])
+        if matched:
+            raise GitNoAnswer(message, f"git: {matched.group(0)}")
+        raise UpstreamError(message)
     return out.decode("utf-8", "replace")
 
 
@@ -125,12 +154,28 @@ def parse_ls_remote(source: SourceSpec, text: str) -> UpstreamSnapshot:
 
 
 class GitSource:
-    def __init__(self, max_processes: int = 8) -> None:
+    """`git ls-remote` for many sources, at most `max_processes` at once. With a circuit (the
+    HTTP client's), a host that did not answer `limit` times in a row is not asked again."""
+
+    def __init__(self, max_processes: int = 8, circuit: HostCircuit | None = None) -> None:
         self._slots = asyncio.Semaphore(max_processes)
+        self._circuit = circuit or HostCircuit(3)
+
+    async def _asked(self, url: str, call: Callable[[], Awaitable[_T]]) -> _T:
+        host = urlsplit(url).netloc or url
+        self._circuit.raise_if_open(host)
+        async with self._slots:
+            self._circuit.raise_if_open(host)  # it may have opened while this one waited
+            try:
+                answer = await call()
+            except GitNoAnswer as exc:
+                self._circuit.failed(host, exc.why)
+                raise
+        self._circuit.answered(host)
+        return answer
 
     async def fetch(self, source: SourceSpec) -> UpstreamSnapshot:
-        async with self._slots:
-            text = await ls_remote(source.url)
+        text = await self._asked(source.url, lambda: ls_remote(source.url))
         return parse_ls_remote(source, text)
 
     async def branch(
@@ -142,6 +187,7 @@ class GitSource:
         if head is None:
             raise UpstreamError(f"{source.url}: branch {branch or '(default)'} not found")
         if head.commit != known:
-            async with self._slots:
-                head = replace(head, date=await commit_date(source.url, head.commit))
+            commit = head.commit
+            date = await self._asked(source.url, lambda: commit_date(source.url, commit))
+            head = replace(head, date=date)
         return replace(snap, head=head, heads=(head,))

@@ -127,7 +127,7 @@ class HttpClient:
         self._limits: dict[str, asyncio.Semaphore] = {}
         # Host -> UNIX time before which its primary limit is known to be exhausted.
         self._exhausted: dict[str, float] = {}
-        self.circuit = _Circuit(self.settings.circuit_failures)
+        self.circuit = HostCircuit(self.settings.circuit_failures)
         self.stats = HttpStats()
 
     async def __aenter__(self) -> HttpClient:
@@ -308,12 +308,14 @@ class HttpClient:
         return delay
 
 
-class _Circuit:
+class HostCircuit:
     """Per host: consecutive connection failures, and whether it refused our token.
 
     A host that failed `limit` times in a row without an answer between is open: no request
     goes to it again (HostUnreachableError at once), so a run with one forge down ends in
-    seconds instead of retrying every source with back-off. A 401 to our token opens it too."""
+    seconds instead of retrying every source with back-off. A 401 to our token opens it too.
+    The HTTP client's circuit is also the one `git ls-remote` reports to (upstream/git.py), so
+    a plain git host that is down is said once like a forge."""
 
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)

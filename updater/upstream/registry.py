@@ -67,7 +67,7 @@ async def fetch_all(
     unique = list(dict.fromkeys(requests))
     github = [r for r in unique if _is_github(r.source)]
     others = [r for r in unique if not _is_github(r.source)]
-    git = GitSource()
+    git = GitSource(circuit=http.circuit)
 
     async def one(r: SourceRequest) -> SourceAnswer:
         try:
