@@ -3,9 +3,13 @@ delivery on the local forge, every REST request checked against GitHub's OpenAPI
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from delivery_support import (
@@ -119,6 +123,20 @@ def test_new_release_updates_the_same_pr_with_a_comment(world: World, tmp_path: 
     assert check_requests_against_openapi(world) > 0
 
 
+def _check_row(w: World, tmp: Path, package: str) -> dict[str, Any]:
+    """`updater check --json -p package` with the Bot's state store, as a person runs it."""
+    config = tmp / "check.toml"
+    config.write_text(f'[state]\nurl = "sqlite:///{tmp / "state.db"}"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "updater", "--repo", str(w.nur_path), "--config", str(config),
+         "--log-format", "json", "check", "--json", "-p", package],
+        capture_output=True, text=True, timeout=300, env=w.process_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = [r for r in json.loads(done.stdout) if r["package"] == package]
+    return dict(row)
+
+
 def test_a_declined_version_is_not_proposed_again_but_a_newer_one_is(
     world: World, tmp_path: Path
 ) -> None:
@@ -134,6 +152,10 @@ def test_a_declined_version_is_not_proposed_again_but_a_newer_one_is(
     assert result.outcome is Outcome.SKIPPED, result
     assert [(d.name, d.version) for d in second.declined_now] == [("webapp-skyview", "2.1.0")]
     assert len(pulls(world)) == 1 and open_pulls(world) == {}
+    # `check` reads the declined versions the run recorded: not outdated for 2.1.0 any more.
+    row = _check_row(world, tmp_path, "webapp-skyview")
+    assert not row["outdated"], row
+    assert {"tag": "v2.1.0", "version": "2.1.0", "reason": "ignored"} in row["skipped"], row
 
     world.upstream("skyview").add_release("2.2.0")
     results, third = bot.run("webapp-skyview")

@@ -19,6 +19,7 @@ from updater.commands.output import OutputFormat, format_option, write_records
 from updater.context import AppContext
 
 if TYPE_CHECKING:
+    from updater.config import Config
     from updater.engine.tracking import Checked, Tracked
     from updater.nixfile.model import ScanResult
     from updater.pipeline.check import CheckRound
@@ -115,6 +116,18 @@ def _count_unrefreshable(data: list[dict[str, Any]], scan: ScanResult, ctx: AppC
             )
 
 
+def _with_declined(ctx: AppContext) -> Config:
+    """The configuration with the versions declined on the forge (PRs closed unmerged, as the
+    last run or the service recorded them) ignored, as `run` ignores them: check must not call
+    a package outdated for a version its maintainer already said no to."""
+    from updater.delivery.sync import ignoring_declined
+    from updater.state.delivery import declined_records
+    from updater.state.store import StateStore
+
+    with StateStore.open(ctx.state_url) as store:
+        return ignoring_declined(ctx.config, declined_records(store))
+
+
 SCRIPT_NOTE = "updated by its own passthru.updateScript: `updater run` runs it"
 
 
@@ -165,7 +178,7 @@ def command(ctx: AppContext, packages: tuple[str, ...], output_format: OutputFor
     # move independently (a floating nightly beside a pinned release, two files pinning two
     # versions of one repository) is several units, each outdated, current or floating on its
     # own; the requests to one source are still sent once.
-    tracked = tracked_units(scan, ctx.config, packages)
+    tracked = tracked_units(scan, _with_declined(ctx), packages)
     started = time.monotonic()
     err = Console(stderr=True)
     display = Display(err, "check")
