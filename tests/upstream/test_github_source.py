@@ -168,3 +168,38 @@ def _without_token(forge: LocalForge) -> None:
     assert all(r.path.startswith("/api/v3/") for r in forge.requests)
     snap = res[q]
     assert not isinstance(snap, UpstreamError) and snap.head is not None
+
+
+def test_a_branch_query_dates_the_pinned_commit_too(tmp_path: Path, forge: LocalForge) -> None:
+    # How old a commit pin is: the pinned commit's date comes along with the head, through
+    # GraphQL (one request) and REST (one request more, ETag-cached); a pinned commit the
+    # upstream no longer has leaves its date unknown, not the query failed.
+    refs = _repo(forge, "one")
+    pinned = refs["refs/tags/v1.1.0"]
+    q = GitHubQuery(SourceSpec.github("acme", "one"), "branch", known_commit=pinned)
+    gone = GitHubQuery(SourceSpec.github("acme", "one"), "branch", known_commit="f" * 40)
+    forge.clear_requests()
+    res = _fetch(forge, [q, gone])
+    assert [r.path for r in forge.requests] == ["/api/graphql"]
+    snap, lost = res[q], res[gone]
+    assert not isinstance(snap, UpstreamError) and not isinstance(lost, UpstreamError)
+    assert snap.date_of(pinned) == BASE + timedelta(days=3)
+    assert snap.date_of(refs["refs/heads/main"]) == BASE + timedelta(days=7)
+    assert lost.date_of("f" * 40) is None and lost.head is not None
+    with LocalForge(tmp_path / "open") as open_forge:
+        refs = _repo(open_forge, "one")
+
+        async def go():  # type: ignore[no-untyped-def]
+            async with HttpClient(FAST) as http:
+                api = GitHubApi(open_forge.api_url, open_forge.graphql_url, token=None)
+                return await GitHubSource(http, api, None).fetch(
+                    [
+                        GitHubQuery(q.source, "branch", known_commit=refs["refs/tags/v1.1.0"]),
+                        GitHubQuery(q.source, "branch", known_commit="f" * 40),
+                    ]
+                )
+
+        rest = list(asyncio.run(go()).values())
+    assert all(not isinstance(s, UpstreamError) for s in rest), rest
+    assert rest[0].date_of(refs["refs/tags/v1.1.0"]) == BASE + timedelta(days=3)  # type: ignore[union-attr]
+    assert rest[1].date_of("f" * 40) is None  # type: ignore[union-attr]

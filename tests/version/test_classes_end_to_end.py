@@ -145,6 +145,9 @@ def test_check_and_run_name_the_same_new_commit(ran: Ran) -> None:
     assert row["mode"] == "branch" and row["current"] == "0.1.0"
     assert row["latest"] == result["new"] == head.sha[:12]
     assert row["rev"] == head.sha and row["released_at"] == head.date.isoformat()
+    # how old the pin is: the pinned commit's own date, asked along with the head
+    pinned = ran.world.upstream("tip").commit(row["current_rev"])
+    assert pinned.sha != head.sha and row["current_date"] == pinned.date.isoformat()
 
 
 @pytest.mark.nix

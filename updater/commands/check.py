@@ -80,6 +80,8 @@ def rows(results: Sequence[Checked]) -> list[dict[str, Any]]:
                     "newest": d.newest if d is not None else None,
                     "age": _age(date, now) or None,
                     "released_at": date.isoformat() if date else None,
+                    # when the pinned version (or commit) was made, when the upstream says
+                    "current_date": c.current_date.isoformat() if c.current_date else None,
                     "source": t.source.id if t.source else None,
                     "mode": t.policy.mode,
                     "skipped": [
@@ -141,7 +143,8 @@ def _add_scripted(data: list[dict[str, Any]], scripted: Sequence[str]) -> None:
             row = {
                 "package": name, "current": None, "latest": None, "outdated": False,
                 "rev": None, "current_rev": None, "newest": None, "age": None,
-                "released_at": None, "source": None, "mode": "script", "skipped": [],
+                "released_at": None, "current_date": None, "source": None, "mode": "script",
+                "skipped": [],
                 "error": None, "problem": None,
             }  # fmt: skip
             data.append(row)

@@ -474,9 +474,9 @@ def current_date(t: Tracked, snapshot: UpstreamSnapshot) -> datetime | None:
     the head, else the day a placeholder version (`unstable-2025-01-02`) names."""
     rev = (t.current_rev or "").lower()
     if t.policy.mode == "branch":
-        head = snapshot.branch_head(t.policy.branch)
-        if head is not None and head.date is not None and head.commit == rev:
-            return head.date
+        known = snapshot.date_of(rev) if rev else None  # the head, or the pinned commit asked
+        if known is not None:
+            return known
         m = _DAY_IN_VERSION.search(t.current or "")
         try:
             return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC) if m else None

@@ -204,7 +204,7 @@ def _snapshot_key(q: GitHubQuery, api: GitHubApi) -> str:
     """What a stored snapshot answers: the repository, the need and the page sizes asked."""
     repo = f"{q.source.owner}/{q.source.repo}".lower()
     if q.need == "branch":
-        return f"{repo}|branch|{q.branch or ''}"
+        return f"{repo}|branch|{q.branch or ''}|{q.known_commit or ''}"
     return f"{repo}|releases|{api.releases}|{api.tags}"
 
 

@@ -211,6 +211,12 @@ class GitHubGraphQL:
                     body = (
                         "defaultBranchRef { name target { oid ... on Commit { committedDate } } }"
                     )
+                if q.known_commit:
+                    decls.append(f"$p{i}: GitObjectID!")
+                    variables[f"p{i}"] = q.known_commit
+                    body += (
+                        f" pinned: object(oid: $p{i}) {{ oid ... on Commit {{ committedDate }} }}"
+                    )
             else:
                 body = (
                     # The release GitHub marks Latest, however many releases came after it.
@@ -322,7 +328,9 @@ def snapshot_from_graphql(q: GitHubQuery, node: dict[str, Any]) -> UpstreamSnaps
         if oid is None:
             raise UpstreamError(f"{q.source.id}: branch head has no valid commit id")
         head = BranchHead(name, oid, when)
-        return UpstreamSnapshot(source=q.source, head=head, heads=(head,))
+        pinned_oid, pinned_when = _commit_of(node.get("pinned"))
+        dated = ((pinned_oid, pinned_when),) if pinned_oid and pinned_when else ()
+        return UpstreamSnapshot(source=q.source, head=head, heads=(head,), commit_dates=dated)
     releases: list[UpstreamRelease] = []
     latest = node.get("latestRelease")
     for r in _nodes(node.get("releases")) + ([latest] if isinstance(latest, dict) else []):

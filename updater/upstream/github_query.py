@@ -26,6 +26,8 @@ class GitHubQuery:
     source: SourceSpec
     need: Need = "releases"
     branch: str | None = None
+    # Branch mode: the pinned commit, whose date is asked along (how old the pin is).
+    known_commit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Conditional requests with the ETags kept in the state store: an unchanged reposi
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from updater.errors import UpstreamError
@@ -26,7 +27,8 @@ class GitHubRest:
     def urls(self, q: GitHubQuery) -> list[str]:
         base = f"{self.api.api_url}/repos/{q.source.owner}/{q.source.repo}"
         if q.need == "branch":
-            return [f"{base}/commits/{q.branch or 'HEAD'}"]
+            pinned = [f"{base}/commits/{q.known_commit}"] if q.known_commit else []
+            return [f"{base}/commits/{q.branch or 'HEAD'}", *pinned]
         return [
             f"{base}/releases?per_page={self.api.releases}",
             f"{base}/tags?per_page={self.api.tags}",
@@ -44,6 +46,21 @@ class GitHubRest:
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         return await cached.get_json(self.http, url, self.store, headers)
 
+    async def _pinned_date(
+        self, urls: list[str], commit: str | None
+    ) -> tuple[tuple[str, datetime], ...]:
+        """The pinned commit's date (its answer never changes: a 304 after the first time). A
+        commit the upstream no longer has is no error of the query: its date is unknown."""
+        if not urls or commit is None:
+            return ()
+        try:
+            answer = await self._get_cached(urls[0])
+        except UpstreamError:
+            return ()
+        committer = parse.obj(parse.obj(parse.obj(answer).get("commit")).get("committer"))
+        when = parse.date(committer.get("date"))
+        return ((commit.lower(), when),) if when is not None else ()
+
     async def one(self, q: GitHubQuery) -> UpstreamSnapshot:
         urls = self.urls(q)
         if q.need == "branch":
@@ -55,7 +72,10 @@ class GitHubRest:
             if oid is None:
                 raise UpstreamError(f"{q.source.id}: branch head has no valid commit id")
             head = BranchHead(q.branch or "HEAD", oid, parse.date(committer.get("date")))
-            return UpstreamSnapshot(source=q.source, head=head, heads=(head,) if q.branch else ())
+            dated = await self._pinned_date(urls[1:], q.known_commit)
+            return UpstreamSnapshot(
+                source=q.source, head=head, heads=(head,) if q.branch else (), commit_dates=dated
+            )
         releases_raw, tags_raw = await asyncio.gather(
             self._get_cached(urls[0]), self._get_cached(urls[1])
         )

@@ -90,6 +90,20 @@ class UpstreamSnapshot:
     heads: tuple[BranchHead, ...] = field(default=())
     # Tags offered but refused (parse.tag_problem), reported per package by run and check.
     refused: tuple[RefusedTag, ...] = field(default=())
+    # Commits other than the heads whose date the query learnt: a branch pin's pinned commit.
+    commit_dates: tuple[tuple[str, datetime], ...] = field(default=())
+
+    def date_of(self, commit: str) -> datetime | None:
+        """When `commit` was made, when this snapshot knows (a head, or a dated commit)."""
+        commit = commit.lower()
+        for c, when in self.commit_dates:
+            if c == commit:
+                return when
+        heads: list[BranchHead] = [*self.heads, *([self.head] if self.head else [])]
+        for h in heads:
+            if h.commit == commit and h.date is not None:
+                return h.date
+        return None
 
     def candidates(self) -> tuple[UpstreamRelease, ...]:
         """Releases, plus tags that have no release object; release data wins on a clash."""

@@ -112,7 +112,10 @@ async def _fetch_github(
     if not github:
         return {}
     source = GitHubSource(http, apis.github, store)
-    queries = {GitHubQuery(r.source, r.need, r.branch): r for r in github}
+    queries = {
+        GitHubQuery(r.source, r.need, r.branch, r.known_commit if r.need == "branch" else None): r
+        for r in github
+    }
     try:
         answers = await source.fetch(list(queries))
     except RateLimitedError as exc:
