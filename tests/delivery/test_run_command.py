@@ -120,6 +120,21 @@ def test_two_runs_started_together_one_stops_saying_who_runs(world: World, tmp_p
     assert len(pulls(world)) == 1
 
 
+@pytest.mark.nix
+def test_with_wait_lock_the_second_run_waits_and_finds_the_work_done(
+    world: World, tmp_path: Path
+) -> None:
+    updater(world, tmp_path, "--help")  # writes the config file
+    procs = [
+        _start(world, tmp_path, "run", "--package", PACKAGE, "--wait-lock", "600") for _ in range(2)
+    ]
+    outcomes = [(p.wait(900), *p.communicate()) for p in procs]
+    assert [code for code, _, _ in outcomes] == [0, 0], [err[-2000:] for _, _, err in outcomes]
+    assert not any("another run holds" in err for _, _, err in outcomes)
+    pushes = [r for r in world.forge.requests if r.path.endswith("/git-receive-pack")]
+    assert len(pushes) == 1 and len(pulls(world)) == 1
+
+
 def _bot_worktrees(w: World) -> list[Path]:
     listing = subprocess.run(
         ["git", "-C", str(w.nur_path), "worktree", "list", "--porcelain"],

@@ -103,10 +103,22 @@ def test_lock_beside_the_state_db_stays_out_of_git_status(tmp_path: Path) -> Non
     assert lock.acquire(0)
     assert git(["status", "--porcelain"], tmp_path) == ""
     lock.release()
-    # Shards lock separately: 1/2 and 2/2 own disjoint packages and may run side by side.
-    one = run_lock(f"sqlite:///{tmp_path}/s.db", tmp_path, "1/2")
-    two = run_lock(f"sqlite:///{tmp_path}/s.db", tmp_path, "2/2")
+    # Shards lock separately: 1/2 and 2/2 own disjoint packages and may run side by side,
+    # but never beside a whole run, which owns every package; a second 1/2 waits too.
+    url = f"sqlite:///{tmp_path}/s.db"
+    whole, one = run_lock(url, tmp_path), run_lock(url, tmp_path, "1/2")
+    two = run_lock(url, tmp_path, "2/2")
+    again = run_lock(url, tmp_path, "1/2")
     assert one.acquire(0) and two.acquire(0)
+    assert not again.acquire(0) and not whole.acquire(0)
+    assert "shard runs" in (whole.holder() or "")
     one.release()
+    assert not whole.acquire(0)
     two.release()
+    assert whole.acquire(0)
+    assert not one.acquire(0)
+    assert f"pid {os.getpid()}" in (one.holder() or "")  # the whole run is named
+    whole.release()
+    assert one.acquire(0)
+    one.release()
     assert lock_name("1/2") != lock_name("2/2") != lock_name(None)

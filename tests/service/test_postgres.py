@@ -122,19 +122,27 @@ def test_advisory_run_lock_across_processes_and_after_a_kill(postgres_url: str) 
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
         assert not lock.acquire(0)
         assert "server backend" in (lock.holder() or "")
-        # Another shard's lock is another key: free.
+        # A shard run also holds the whole run's lock, shared: not while a whole run runs ...
         other = run_lock(postgres_url, Path("/nonexistent"), "2/2")
-        assert other.acquire(0)
-        other.release()
+        assert not other.acquire(0)
+        assert "server backend" in (other.holder() or "")
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
         # The server ends the dead client's session and with it the lock.
         assert lock.acquire(timeout=30)
         assert lock.holder() is not None
         lock.release()
+        # ... while two shards run side by side, and a whole run waits for both.
+        one = run_lock(postgres_url, Path("/nonexistent"), "1/2")
+        assert one.acquire(0) and other.acquire(0)
+        assert not lock.acquire(0)
+        one.release()
+        assert not lock.acquire(0)
+        other.release()
         assert lock.acquire(0)
         lock.release()
     finally:
         proc.kill()
         proc.wait(10)
         lock.close()
+        other.close()

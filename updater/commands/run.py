@@ -125,6 +125,13 @@ def _record(r: UpdateResult) -> dict[str, Any]:
 @click.option(
     "--no-pr", is_flag=True, help="Commit on local branches only: no push, no pull request."
 )
+@click.option(
+    "--wait-lock",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    metavar="SECONDS",
+    help="When another run holds the run lock, wait up to SECONDS for it (default: refuse).",
+)
 @click.pass_obj
 def command(
     ctx: AppContext,
@@ -137,6 +144,7 @@ def command(
     output_format: OutputFormat,
     shard: str | None,
     no_pr: bool,
+    wait_lock: float,
 ) -> None:
     """Update packages: new rev, source hash and every dependency hash, proven by Nix."""
     from updater.engine.result import Outcome
@@ -157,7 +165,7 @@ def command(
         # One live line for the whole run (display.py), not the engine's own.
         on_step=display.unit_step,
     )
-    report = _execute(ctx, request, step, display, dry_run=dry_run)
+    report = _execute(ctx, request, step, display, dry_run=dry_run, wait=wait_lock)
     wants_prs = not no_pr and not dry_run and ctx.config.pull_requests.enabled
     if wants_prs and ctx.endpoints.repository is None:
         # Once the run got this far (the configuration and names were fine), in one line.
@@ -206,6 +214,7 @@ def _execute(
     display: Display,
     *,
     dry_run: bool,
+    wait: float = 0.0,
 ) -> PipelineReport:
     """The pipeline, shown live; under the run lock unless it is a dry run (which writes
     nothing): a second `run` (or a `serve`/`demo` cycle) stops saying who runs."""
@@ -217,7 +226,7 @@ def _execute(
         if dry_run:
             return run_pipeline(ctx, request, step, events=_phases(display))
         label = None if request.shard.is_whole else request.shard.label
-        with held_run_lock(ctx.state_url, ctx.repo, label):
+        with held_run_lock(ctx.state_url, ctx.repo, label, wait=wait):
             return run_pipeline(ctx, request, step, events=_phases(display))
 
 

@@ -10,7 +10,10 @@ each acquisition opens its own file description, so two threads of one process e
 other as two processes do, and the kernel drops the lock when its holder dies (a killed run
 leaves no stale lock). With PostgreSQL (runners on several machines) it is a session-level
 advisory lock on a dedicated connection, released by the server when that connection ends.
-Shards lock separately: `--shard 1/2` and `--shard 2/2` own disjoint packages and may overlap.
+Shards lock separately: `--shard 1/2` and `--shard 2/2` own disjoint packages and may overlap,
+but a whole run owns every package: each shard run also holds the whole run's lock *shared*
+(flock LOCK_SH, pg_try_advisory_lock_shared), which a whole run takes exclusively, so a whole
+run and a shard run never overlap.
 """
 
 from __future__ import annotations
@@ -66,8 +69,11 @@ class _TryOnce(Protocol):
 
 
 class FileRunLock:
-    def __init__(self, path: Path) -> None:
+    """`shared`: held alongside other shared holders, excluding only an exclusive one."""
+
+    def __init__(self, path: Path, *, shared: bool = False) -> None:
         self.path = path
+        self.shared = shared
         self._fd: int | None = None
 
     @property
@@ -78,12 +84,18 @@ class FileRunLock:
         _ensure_private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             return False
-        # Who holds it, for the refusal message of the next one; not part of the locking.
-        info = f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}\n"
+        # Who holds it, for the refusal message of the next one; not part of the locking. Shared
+        # holders are several: they say so instead (each names itself in its own shard's lock).
+        info = (
+            "shard runs\n"
+            if self.shared
+            else f"pid {os.getpid()} on {socket.gethostname()} since "
+            f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}\n"
+        )
         os.ftruncate(fd, 0)
         os.pwrite(fd, info.encode(), 0)
         self._fd = fd
@@ -97,7 +109,8 @@ class FileRunLock:
     def release(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:
-            os.ftruncate(fd, 0)
+            if not self.shared:  # another shard run may still hold it: its note stays
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
@@ -111,11 +124,13 @@ class FileRunLock:
 class AdvisoryRunLock:
     """pg_try_advisory_lock on a connection of its own (the store's pool must not release it)."""
 
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(self, url: str, name: str, *, shared: bool = False) -> None:
         self._engine = create_engine(url, poolclass=NullPool)
         digest = hashlib.sha256(f"updater:{name}".encode()).digest()
         self.key = int.from_bytes(digest[:8], "big", signed=True)
         self.name = name
+        self.shared = shared
+        self._suffix = "_shared" if shared else ""
         self._conn: Connection | None = None
 
     @property
@@ -126,7 +141,9 @@ class AdvisoryRunLock:
         conn = self._engine.connect()
         try:
             got = bool(
-                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+                conn.execute(
+                    text(f"SELECT pg_try_advisory_lock{self._suffix}(:k)"), {"k": self.key}
+                ).scalar()
             )
             conn.commit()
         except SQLAlchemyError:
@@ -147,7 +164,7 @@ class AdvisoryRunLock:
         conn, self._conn = self._conn, None
         if conn is not None:
             try:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+                conn.execute(text(f"SELECT pg_advisory_unlock{self._suffix}(:k)"), {"k": self.key})
                 conn.commit()
             finally:
                 conn.close()
@@ -184,20 +201,67 @@ def lock_name(shard_label: str | None) -> str:
     return "run" if shard_label is None else f"run-shard-{shard_label.replace('/', 'of')}"
 
 
-def run_lock(state_url: str, repo: Path, shard_label: str | None = None) -> RunLock:
-    """The lock matching the state store: advisory in PostgreSQL, else a file beside the db."""
+def _one_lock(state_url: str, repo: Path, name: str, *, shared: bool) -> RunLock:
     try:
         url = make_url(state_url)
     except (ValueError, SQLAlchemyError):
         raise ConfigError("state.url: not a valid SQLAlchemy URL") from None
-    name = lock_name(shard_label)
     if url.get_backend_name() == "postgresql":
-        return AdvisoryRunLock(state_url, name)
+        return AdvisoryRunLock(state_url, name, shared=shared)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         directory = Path(url.database).parent
     else:
         directory = repo / ".updater"
-    return FileRunLock(directory / f"{name}.lock")
+    return FileRunLock(directory / f"{name}.lock", shared=shared)
+
+
+def run_lock(state_url: str, repo: Path, shard_label: str | None = None) -> RunLock:
+    """The lock matching the state store: advisory in PostgreSQL, else a file beside the db.
+    A shard's lock is its own and the whole run's, shared."""
+    whole = _one_lock(state_url, repo, lock_name(None), shared=shard_label is not None)
+    if shard_label is None:
+        return whole
+    return ShardRunLock(whole, _one_lock(state_url, repo, lock_name(shard_label), shared=False))
+
+
+class ShardRunLock:
+    """A shard run's lock: the whole run's lock shared (no whole run meanwhile), then the
+    shard's own exclusively (no second run of this shard)."""
+
+    def __init__(self, whole: RunLock, own: RunLock) -> None:
+        self.whole = whole
+        self.own = own
+        self._busy: RunLock = own
+
+    @property
+    def description(self) -> str:
+        return self._busy.description
+
+    def acquire(self, timeout: float = 0.0) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self.whole.acquire(timeout):
+            self._busy = self.whole
+            return False
+        if not self.own.acquire(max(0.0, deadline - time.monotonic())):
+            self.whole.release()
+            self._busy = self.own
+            return False
+        return True
+
+    def release(self) -> None:
+        try:
+            self.own.release()
+        finally:
+            self.whole.release()
+
+    def holder(self) -> str | None:
+        return self._busy.holder()
+
+    def close(self) -> None:
+        for lock in (self.own, self.whole):
+            close = getattr(lock, "close", None)
+            if close is not None:
+                close()
 
 
 class RunLockBusy(UpdaterError):
