@@ -101,6 +101,8 @@ SPECS: tuple[UpstreamSpec, ...] = (
     _spec("pepper", GH, "pep-example", "pepper", _PEP440),
     _spec("longterm", GH, "lts-example", "longterm", _LTS),
     _spec("crowd", GH, "wasm-example", "crowd", _crowd(40)),
+    # more build tags than GitHub's first page of tags holds: the next release is on page two
+    _spec("throng", GH, "wasm-example", "throng", _crowd(150)),
     _spec("crowdberg", "codeberg.org", "wasm-example", "crowdberg", _crowd(45)),
     _spec("crowdlab", "gitlab.com", "wasm-example", "crowdlab", _crowd(60)),
     _spec("textile", GH, "loom-example", "textile", _TEXTILE),
@@ -132,6 +134,7 @@ PINS: tuple[Pinned, ...] = (
     Pinned("pepper", "4.1.0", "4.1.0", 'tag = "4.1.0";'),
     Pinned("longterm", "2.4.0", "v2.4.0", 'tag = "v2.4.0";'),
     Pinned("crowd", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
+    Pinned("throng", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
     Pinned("crowdberg", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
     Pinned("crowdlab", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
     Pinned("textile", "1.3.0", "loom-1.3.0", 'tag = "loom-1.3.0";'),

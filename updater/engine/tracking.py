@@ -90,7 +90,8 @@ class Tracked:
         if self.policy.mode == "branch":
             known = self.current_rev.lower() if self.current_rev else None
             return SourceRequest(self.source, "branch", self.policy.branch, known)
-        return SourceRequest(self.source, "releases")
+        tag = self.current_rev if self.current_rev and "${" not in self.current_rev else None
+        return SourceRequest(self.source, "releases", known_tag=tag)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,14 @@ from updater.errors import (
 from updater.logs import get_logger
 from updater.upstream import parse
 from updater.upstream.github_memory import OwnerKind
-from updater.upstream.github_query import MAX_BATCH, NODE_BUDGET, GitHubApi, GitHubQuery, Result
+from updater.upstream.github_query import (
+    MAX_BATCH,
+    MAX_TAG_PAGES,
+    NODE_BUDGET,
+    GitHubApi,
+    GitHubQuery,
+    Result,
+)
 from updater.upstream.http import HttpClient, HttpResponse
 from updater.upstream.model import BranchHead, UpstreamRelease, UpstreamSnapshot
 
@@ -189,7 +196,59 @@ class GitHubGraphQL:
             raise UpstreamError(
                 f"GitHub GraphQL: no data ({'; '.join(by_alias.values()) or 'errors'})"
             )
-        results.update(_answers(batch, data, by_alias))
+        answers = _answers(batch, data, by_alias)
+        results.update(answers)
+        pending = [
+            (q, cursor)
+            for i, q in enumerate(batch)
+            if q.known_tags
+            and isinstance(snap := answers.get(q), UpstreamSnapshot)
+            and _unseen(q, snap)
+            and (cursor := _next_cursor(parse.obj(data.get(f"r{i}")).get("refs"))) is not None
+        ]
+        for _ in range(MAX_TAG_PAGES - 1):
+            if not pending:
+                break
+            pending = await self._more_tags(pending, results)
+
+    async def _more_tags(
+        self, pending: list[tuple[GitHubQuery, str]], results: Result
+    ) -> list[tuple[GitHubQuery, str]]:
+        """The next page of tags of each pending query, merged into its snapshot; the queries
+        whose pinned tags are still unseen, with their next cursor. A page that fails leaves
+        the snapshot as it was (its first page still answers)."""
+        decls: list[str] = []
+        parts: list[str] = []
+        variables: dict[str, str] = {}
+        for i, (q, cursor) in enumerate(pending):
+            decls += [f"$o{i}: String!", f"$n{i}: String!", f"$c{i}: String!"]
+            variables.update({f"o{i}": q.source.owner, f"n{i}": q.source.repo, f"c{i}": cursor})
+            parts.append(
+                f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ "
+                f'refs(refPrefix: "refs/tags/", first: {self.api.tags}, after: $c{i}, '
+                f"orderBy: {{field: TAG_COMMIT_DATE, direction: DESC}}) {_TAG_FIELDS} }}"
+            )
+        text = f"query({', '.join(decls)}) {{ {' '.join(parts)} }}"
+        try:
+            resp = await self.http.request(
+                "POST", self.api.graphql_url, json_body={"query": text, "variables": variables}
+            )
+            data = parse.obj(parse.obj(resp.json() if resp.status < 400 else {}).get("data"))
+        except UpstreamError as exc:
+            _log().info("github.tag_pages_failed", error=str(exc))
+            return []
+        out: list[tuple[GitHubQuery, str]] = []
+        for i, (q, _cursor) in enumerate(pending):
+            refs = parse.obj(data.get(f"r{i}")).get("refs")
+            snap = results.get(q)
+            if not isinstance(snap, UpstreamSnapshot) or refs is None:
+                continue
+            snap = _with_tags(snap, _tags_of(refs))
+            results[q] = snap
+            after = _next_cursor(refs)
+            if after is not None and _unseen(q, snap):
+                out.append((q, after))
+        return out
 
     def query(self, batch: list[GitHubQuery]) -> tuple[str, dict[str, str]]:
         """The query text (the same for every batch of the same shape) and its variables."""
@@ -225,9 +284,7 @@ class GitHubGraphQL:
                     # No tagCommit: the tag list below gives each tag's commit for less work.
                     f"{{ nodes {{ {_RELEASE_FIELDS} }} }} "
                     f'refs(refPrefix: "refs/tags/", first: {self.api.tags}, '
-                    "orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) "
-                    "{ nodes { name target { oid ... on Commit { committedDate } "
-                    "... on Tag { target { oid ... on Commit { committedDate } } } } } }"
+                    f"orderBy: {{field: TAG_COMMIT_DATE, direction: DESC}}) {_TAG_FIELDS}"
                 )
             parts.append(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {body} }}")
         text = (
@@ -271,6 +328,44 @@ class _BodyRateLimit(Exception):
         super().__init__(message)
         self.message = message
         self.retry_at = retry_at
+
+
+# A page of tags, newest commit first, and where the next page starts.
+_TAG_FIELDS = (
+    "{ pageInfo { hasNextPage endCursor } nodes { name target { oid ... on Commit { "
+    "committedDate } ... on Tag { target { oid ... on Commit { committedDate } } } } } }"
+)
+
+
+def _tags_of(refs: Any) -> list[UpstreamRelease]:
+    tags: list[UpstreamRelease] = []
+    for t in _nodes(refs):
+        if not isinstance(t, dict) or (name := parse.tag_name(t.get("name"))) is None:
+            continue
+        oid, when = _commit_of(t.get("target"))
+        tags.append(UpstreamRelease(tag=name, commit=oid, date=when, is_release=False))
+    return tags
+
+
+def _next_cursor(refs: Any) -> str | None:
+    page = parse.obj(parse.obj(refs).get("pageInfo"))
+    cursor = page.get("endCursor")
+    return cursor if page.get("hasNextPage") is True and isinstance(cursor, str) else None
+
+
+def _with_tags(snap: UpstreamSnapshot, more: list[UpstreamRelease]) -> UpstreamSnapshot:
+    """`snap` with a further page of tags; releases learn their commits from them too."""
+    seen = {t.tag for t in snap.tags}
+    tags = snap.tags + tuple(t for t in more if t.tag not in seen)
+    commits = {t.tag: t.commit for t in tags}
+    releases = tuple(
+        r if r.commit else replace(r, commit=commits.get(r.tag)) for r in snap.releases
+    )
+    return replace(snap, tags=tags, releases=releases)
+
+
+def _unseen(q: GitHubQuery, snap: UpstreamSnapshot) -> bool:
+    return bool(set(q.known_tags) - {t.tag for t in snap.tags})
 
 
 def _answers(
@@ -350,12 +445,7 @@ def snapshot_from_graphql(q: GitHubQuery, node: dict[str, Any]) -> UpstreamSnaps
                 url=parse.url(r.get("url")),
             )
         )
-    tags: list[UpstreamRelease] = []
-    for t in _nodes(node.get("refs")):
-        if not isinstance(t, dict) or (tag_of_ref := parse.tag_name(t.get("name"))) is None:
-            continue
-        oid, when = _commit_of(t.get("target"))
-        tags.append(UpstreamRelease(tag=tag_of_ref, commit=oid, date=when, is_release=False))
+    tags = _tags_of(node.get("refs"))
     commits = {t.tag: t.commit for t in tags}
     with_commits = tuple(r if r.commit else replace(r, commit=commits.get(r.tag)) for r in releases)
     refused = parse.refused_tags(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from updater.errors import RateLimitedError, UpstreamError
@@ -30,6 +30,10 @@ class SourceRequest:
     branch: str | None = None
     # Branch mode: the pinned commit; a head equal to it needs no date lookup.
     known_commit: str | None = None
+    # Release mode: the pinned tag. GitHub's tag list is read past its first page until it is
+    # seen (a crowd of newer build tags must not hide the next release). Not part of what the
+    # request is: packages pinning different tags of one source share one request.
+    known_tag: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,10 @@ async def fetch_all(
     """Fetch every request; `on_done(n)` is called as n more requests have their answer."""
     done = on_done or (lambda _n: None)
     unique = list(dict.fromkeys(requests))
+    known_tags: dict[SourceRequest, set[str]] = {}
+    for r in requests:
+        if r.known_tag:
+            known_tags.setdefault(r, set()).add(r.known_tag)
     github = [r for r in unique if _is_github(r.source)]
     others = [r for r in unique if not _is_github(r.source)]
     git = GitSource(circuit=http.circuit)
@@ -78,7 +86,8 @@ async def fetch_all(
             done(1)
 
     from_github, from_others = await asyncio.gather(
-        _fetch_github(github, http, apis, store, done), asyncio.gather(*(one(r) for r in others))
+        _fetch_github(github, known_tags, http, apis, store, done),
+        asyncio.gather(*(one(r) for r in others)),
     )
     return from_github | dict(zip(others, from_others, strict=True))
 
@@ -103,6 +112,7 @@ async def _fetch_one(
 
 async def _fetch_github(
     github: Sequence[SourceRequest],
+    known_tags: Mapping[SourceRequest, set[str]],
     http: HttpClient,
     apis: UpstreamApis,
     store: StateStore | None,
@@ -113,7 +123,13 @@ async def _fetch_github(
         return {}
     source = GitHubSource(http, apis.github, store)
     queries = {
-        GitHubQuery(r.source, r.need, r.branch, r.known_commit if r.need == "branch" else None): r
+        GitHubQuery(
+            r.source,
+            r.need,
+            r.branch,
+            r.known_commit if r.need == "branch" else None,
+            tuple(sorted(known_tags.get(r, ()))) if r.need == "releases" else (),
+        ): r
         for r in github
     }
     try:
