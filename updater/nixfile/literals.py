@@ -10,6 +10,7 @@ outputHashes, a hand-written helper's argument); the engine finds which literal 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,19 +211,26 @@ def _extra_args(arg: Node) -> tuple[str, ...] | None:
     return tuple(string_value(i) for i in items)
 
 
-def nix_update_args(root: Path, rel: str) -> tuple[str, ...] | None:
-    """The extraArgs of the file's `nix-update-script { ... }` call, when it has one and they
-    are all plain strings; () for `nix-update-script { }`; None for no such call."""
+def _nodes_of(root: Path, rel: str, needle: bytes) -> Iterator[Node]:
+    """Every node of the file, when it mentions `needle` at all (none when it does not, or
+    cannot be read): the cheap test first, then the parse."""
     try:
         source = (root / rel).read_bytes()
     except OSError:
-        return None
-    if b"nix-update-script" not in source:
-        return None
+        return
+    if needle not in source:
+        return
     todo = [parse_source(rel, source).root]
     while todo:
         node = todo.pop()
         todo.extend(node.named_children)
+        yield node
+
+
+def nix_update_args(root: Path, rel: str) -> tuple[str, ...] | None:
+    """The extraArgs of the file's `nix-update-script { ... }` call, when it has one and they
+    are all plain strings; () for `nix-update-script { }`; None for no such call."""
+    for node in _nodes_of(root, rel, b"nix-update-script"):
         fn, arg = node.child_by_field_name("function"), node.child_by_field_name("argument")
         if node.type != "apply_expression" or fn is None or arg is None or not fn.text:
             continue
@@ -244,16 +252,7 @@ def has_own_update_script(root: Path, rel: str) -> bool:
     """Whether the file binds an `updateScript` (`passthru.updateScript = ...`, or inside
     `passthru = { ... }`) other than nix-update-script, whose arguments the bot reads as policy
     (nix_update_args). Static, so cheap for every file of a scan; evaluation is the proof."""
-    try:
-        source = (root / rel).read_bytes()
-    except OSError:
-        return False
-    if b"updateScript" not in source:
-        return False
-    todo = [parse_source(rel, source).root]
-    while todo:
-        node = todo.pop()
-        todo.extend(node.named_children)
+    for node in _nodes_of(root, rel, b"updateScript"):
         if node.type != "binding":
             continue
         name = _binding_name(node) or ""
