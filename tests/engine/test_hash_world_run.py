@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from engine_world import git, show
@@ -29,6 +30,8 @@ NATIVE = (
     "stale", "crate", "yarnapp", "pnpmapp", "npmapp", "goproxy", "gomods", "bins",
     "nodemods", "gitcrate", "gitswap", "subpkg",
 )  # fmt: skip
+# The world, and `run --json`'s row of each unit by unit id.
+Ran = tuple[World, dict[str, dict[str, Any]]]
 SCRIPTED_OK = ("scripted-plain", "scripted-commit")
 SCRIPTED_REFUSED = {
     "scripted-outside": "changed files outside the package",
@@ -49,7 +52,7 @@ def _hashes(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, dict[str, dict]]]:  # type: ignore[type-arg]
+def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ran]:
     if shutil.which("nix-build") is None:
         pytest.skip("nix-build is not installed")
     root = tmp_path_factory.mktemp("hashrun")
@@ -68,7 +71,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, dict[
 
 
 def test_hash_only_groups_say_why_they_are_not_units_of_their_own(
-    ran: tuple[World, dict[str, dict]],  # type: ignore[type-arg]
+    ran: Ran,
 ) -> None:
     # gomods' helper call, gitcrate's and gitswap's outputHashes: hashes the sweep refreshes
     _, rows = ran
@@ -87,7 +90,7 @@ def test_hash_only_groups_say_why_they_are_not_units_of_their_own(
 
 @pytest.mark.parametrize("package", NATIVE)
 def test_every_hash_kind_is_updated_and_built(
-    ran: tuple[World, dict[str, dict]],  # type: ignore[type-arg]
+    ran: Ran,
     package: str,
 ) -> None:
     w, rows = ran
@@ -112,7 +115,7 @@ def test_every_hash_kind_is_updated_and_built(
 
 @pytest.mark.parametrize("package", SCRIPTED_OK)
 def test_update_scripts_are_run_and_built(
-    ran: tuple[World, dict[str, dict]],  # type: ignore[type-arg]
+    ran: Ran,
     package: str,
 ) -> None:
     w, rows = ran
@@ -124,7 +127,7 @@ def test_update_scripts_are_run_and_built(
 
 @pytest.mark.parametrize("package", sorted(SCRIPTED_REFUSED))
 def test_misbehaving_scripts_are_refused_in_the_same_run(
-    ran: tuple[World, dict[str, dict]],  # type: ignore[type-arg]
+    ran: Ran,
     package: str,
 ) -> None:
     w, rows = ran

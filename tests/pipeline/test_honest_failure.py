@@ -178,14 +178,19 @@ stdenv.mkDerivation rec {
 """
 
 
-def _nur(root: Path, count: int, api: str) -> Path:
+def _packages(root: Path, template: str, names: list[str], url: str = "") -> None:
+    """One file per name from `template` (NAME, HASH, URL with {name}), and pkgs/default.nix."""
     (root / "pkgs").mkdir(parents=True)
     lines = ["{ pkgs }:", "{"]
-    for i in range(count):
-        text = PACKAGE.replace("NAME", f"p{i}").replace("HASH", FAKE_HASH)
-        (root / "pkgs" / f"p{i}.nix").write_text(text)
-        lines.append(f"  p{i} = pkgs.callPackage ./p{i}.nix {{ }};")
+    for name in names:
+        text = template.replace("NAME", name).replace("HASH", FAKE_HASH)
+        (root / "pkgs" / f"{name}.nix").write_text(text.replace("URL", url.format(name=name)))
+        lines.append(f"  {name} = pkgs.callPackage ./{name}.nix {{ }};")
     (root / "pkgs" / "default.nix").write_text("\n".join([*lines, "}"]) + "\n")
+
+
+def _nur(root: Path, count: int, api: str) -> Path:
+    _packages(root, PACKAGE, [f"p{i}" for i in range(count)])
     (root / "config").mkdir()
     (root / "config" / "updater.toml").write_text(
         f'[github]\napi_url = "{api}"\ngraphql_url = "{api}/graphql"\n'
@@ -245,14 +250,8 @@ def test_a_plain_git_host_that_is_down_is_said_once(tmp_path: Path) -> None:
     # three failures in a row the host is not asked again, and check says it in one line.
     port = _closed_port()
     root = tmp_path / "nur"
-    (root / "pkgs").mkdir(parents=True)
-    lines = ["{ pkgs }:", "{"]
-    for i in range(40):
-        url = f"http://127.0.0.1:{port}/someone/g{i}.git"
-        text = GIT_PACKAGE.replace("NAME", f"g{i}").replace("URL", url).replace("HASH", FAKE_HASH)
-        (root / "pkgs" / f"g{i}.nix").write_text(text)
-        lines.append(f"  g{i} = pkgs.callPackage ./g{i}.nix {{ }};")
-    (root / "pkgs" / "default.nix").write_text("\n".join([*lines, "}"]) + "\n")
+    url = f"http://127.0.0.1:{port}/someone/{{name}}.git"
+    _packages(root, GIT_PACKAGE, [f"g{i}" for i in range(40)], url)
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
     proc = subprocess.run(
