@@ -91,6 +91,10 @@ class PackageConfig(_Section):
     prereleases: bool | None = None
     ignore: list[str] = []
     min_age_days: Annotated[int, Field(ge=0)] | None = None
+    # "auto": the package's own passthru.updateScript runs only when the bot cannot follow the
+    # package itself; "prefer": it runs instead of the bot's own update (a script that also
+    # regenerates files the bot does not know, such as a lock file copied into the repository).
+    update_script: Literal["auto", "prefer"] = "auto"
 
     @field_validator("tag_regex")
     @classmethod

@@ -11,7 +11,7 @@ import pytest
 
 from updater.config import Config, Endpoints, PackageConfig, Secrets
 from updater.context import AppContext
-from updater.errors import UsageError
+from updater.errors import ConfigError, UsageError
 from updater.nixfile.literals import has_own_update_script
 from updater.pipeline.selection import select_units
 
@@ -123,6 +123,39 @@ def test_naming_a_package_selects_its_script_unit_alone(repo: Path) -> None:
     assert select_units(_ctx(repo), ["pinned"]).scripted == ()
     with pytest.raises(UsageError, match="scriptd"):
         select_units(_ctx(repo), ["scriptd"])
+
+
+def test_a_preferred_script_replaces_the_bots_own_update(repo: Path) -> None:
+    config = Config(packages={"pinned": PackageConfig(update_script="prefer")})
+    selection = select_units(_ctx(repo, config), ["pinned"])
+    assert [u.packages for u in selection.scripted] == [("pinned",)]
+    assert selection.units == ()  # its GitHub unit is the script's now
+    everything = select_units(_ctx(repo, config))
+    assert not any("pinned" in u.packages for u in everything.units)
+
+
+def test_preferring_a_script_the_package_lacks_is_a_config_error(repo: Path) -> None:
+    config = Config(packages={"nixupdate": PackageConfig(update_script="prefer")})
+    with pytest.raises(ConfigError, match=r"\[packages.nixupdate\].*sets no passthru.updateScript"):
+        select_units(_ctx(repo, config))
+
+
+def test_preferring_a_script_for_one_of_a_shared_source_is_a_config_error(repo: Path) -> None:
+    # twin pins the same source as pinned (the same rev and hash): one unit moves both
+    (repo / "pkgs/twin.nix").write_text(_PINNED.replace('pname = "pinned"', 'pname = "twin"'))
+    (repo / "default.nix").write_text(
+        _DEFAULT.replace("}\n", "  twin = pkgs.callPackage ./pkgs/twin.nix { };\n}\n")
+    )
+    config = Config(packages={"pinned": PackageConfig(update_script="prefer")})
+    with pytest.raises(ConfigError, match="shares its source github.com/example/pinned with twin"):
+        select_units(_ctx(repo, config))
+    both = Config(packages={n: PackageConfig(update_script="prefer") for n in ("pinned", "twin")})
+    assert sorted(u.packages for u in select_units(_ctx(repo, both)).scripted) == [
+        ("floating",),
+        ("pinned",),
+        ("scripted",),
+        ("twin",),
+    ]
 
 
 def test_a_skipped_package_gets_no_script_unit(repo: Path) -> None:
