@@ -73,6 +73,11 @@ class NixError(UpdaterError):
         self.log_tail = log_tail
 
 
+class VerificationError(UpdaterError):
+    """An update cannot be proven right: the files after it are not what the plan promised,
+    or something it depends on (a hash, a lock file copy) could not be shown current."""
+
+
 class GitError(UpdaterError):
     """A git operation on the package repository or a scratch worktree failed."""
 

@@ -67,6 +67,16 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
         history=(_release("1.0.0", 1), _release("1.1.0", 2)),
         offset=11 * 3600,
     ),
+    # the same, packaged with a copy of its Cargo.lock in the NUR (`lockFile = ./Cargo.lock`)
+    UpstreamSpec(
+        key="lockcrate",
+        host="github.com",
+        owner=OWNER,
+        repo="lockcrate",
+        projects=(Project("lockcrate", Kind.RUST, git_dep=f"github.com/{OWNER}/gitdep"),),
+        history=(_release("1.0.0", 1), _release("1.1.0", 2)),
+        offset=17 * 3600,
+    ),
     UpstreamSpec(
         key="gitdep",
         host="github.com",

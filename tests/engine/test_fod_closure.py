@@ -259,3 +259,41 @@ def test_without_the_subpackage_flag_the_update_is_refused(hworld: World, hnur: 
     assert result.outcome is Outcome.FAILED and result.branch is None
     assert "pkgs/subpkg.nix:" in result.reason and "--subpackage NAME" in result.reason
     assert git_state(hnur) == before
+
+
+def test_a_lock_file_copied_into_the_repository_follows_the_source(
+    hworld: World, hnur: Path
+) -> None:
+    # lockcrate keeps a copy of its Cargo.lock beside its file: moved to v1.1.0, the copy is
+    # v1.1.0's lock, and the git dependency that lock now names gets its new hash.
+    up = hworld.upstream("lockcrate")
+    result = update(
+        hworld, hnur, "github.com/hw-example/lockcrate", release(hworld, "lockcrate", "v1.1.0")
+    )
+    assert result.outcome is Outcome.UPDATED, result.reason + result.log_tail
+    copied = show(hnur, result.branch or "", "pkgs/lockcrate/Cargo.lock")
+    assert copied == up.lockfile("v1.1.0").rstrip("\n")  # (git show drops the last newline)
+    assert [(c.file, c.source) for c in result.copied] == [
+        ("pkgs/lockcrate/Cargo.lock", "Cargo.lock")
+    ]
+    text = show(hnur, result.branch or "", "pkgs/lockcrate/default.nix")
+    assert f'"gitdep-0.1.0" = "{hworld.upstream("gitdep").git_hash("v0.2.0")}";' in text
+    assert up.archive_hash("v1.1.0") in text
+
+
+def test_a_lock_copy_the_new_source_lacks_fails_closed(hworld: World, hnur: Path) -> None:
+    # A copy with no counterpart in the new source cannot be shown current: refused, unless
+    # --build shows the package builds with it.
+    (hnur / "pkgs/lockcrate/Cargo.lock").rename(hnur / "pkgs/lockcrate/Cargo-made.lock")
+    commit_change(hnur, "pkgs/lockcrate/default.nix", "./Cargo.lock", "./Cargo-made.lock")
+    git(hnur, "add", "-A")
+    git(hnur, "commit", "--quiet", "-m", "test: a lock made for the package")
+    before = git_state(hnur)
+    target = release(hworld, "lockcrate", "v1.1.0")
+    refused = update(hworld, hnur, "github.com/hw-example/lockcrate", target, build=False)
+    assert refused.outcome is Outcome.FAILED and refused.branch is None
+    assert refused.reason.startswith("pkgs/lockcrate/Cargo-made.lock: the new source has no")
+    assert git_state(hnur) == before
+    built = update(hworld, hnur, "github.com/hw-example/lockcrate", target)
+    assert built.outcome is Outcome.UPDATED and built.built, built.reason + built.log_tail
+    assert "Cargo-made.lock: kept as it is" in built.verify_note

@@ -28,8 +28,10 @@ pytestmark = pytest.mark.nix
 
 NATIVE = (
     "stale", "crate", "yarnapp", "pnpmapp", "npmapp", "goproxy", "gomods", "bins",
-    "nodemods", "gitcrate", "gitswap", "subpkg",
+    "nodemods", "gitcrate", "gitswap", "subpkg", "lockcrate",
 )  # fmt: skip
+# Packages in a directory of their own (beside their lock file copy).
+IN_DIRECTORY = ("lockcrate",)
 # The world, and `run --json`'s row of each unit by unit id.
 Ran = tuple[World, dict[str, dict[str, Any]]]
 SCRIPTED_OK = ("scripted-plain", "scripted-commit")
@@ -80,6 +82,7 @@ def test_hash_only_groups_say_why_they_are_not_units_of_their_own(
         "pkgs/gitcrate.nix:15",
         "pkgs/gitswap.nix:19",
         "pkgs/gomods.nix:33",
+        "pkgs/lockcrate/default.nix:20",
     ]
     for row in hash_only.values():
         assert row["outcome"] == "skipped"
@@ -98,7 +101,8 @@ def test_every_hash_kind_is_updated_and_built(
     assert row["outcome"] == "updated", row["reason"]
     assert (row["old"], row["new"]) == ("1.0.0", "1.1.0")
     assert row["verified"] and row["built"]
-    text = show(w.nur_path, row["branch"], f"pkgs/{package}.nix")
+    rel = f"pkgs/{package}/default.nix" if package in IN_DIRECTORY else f"pkgs/{package}.nix"
+    text = show(w.nur_path, row["branch"], rel)
     up = w.upstream(package)
     if package == "bins":  # a release binary per system, fetched by URL: all four refreshed
         for system in SYSTEMS:

@@ -152,4 +152,5 @@ def proposal_of(result: UpdateResult, name: str, config: Config) -> ProposedUpda
         ),
         commits=commit_range(result),
         script_files=result.script_files,
+        copied=tuple((c.file, c.source) for c in result.copied),
     )

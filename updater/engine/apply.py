@@ -27,6 +27,7 @@ from pathlib import Path
 from updater import nixhash
 from updater.engine.fodsweep import Identity, baseline, identities, marker, sweep
 from updater.engine.hashes import REFRESHERS
+from updater.engine.lockcopy import LockCopy, refresh_lock_copies
 from updater.engine.plan import HashRefresh, UpdatePlan
 from updater.engine.settings import EngineSettings
 from updater.engine.sourcehash import prefetch_source
@@ -109,6 +110,8 @@ class Applied:
     added: frozenset[Location] = frozenset()
     # The line each of the unit's pins is on now, for those an added or removed entry moved.
     lines: Mapping[Location, int] = field(default_factory=dict)
+    # The lock files copied into the repository, refreshed from the new source.
+    locks: tuple[LockCopy, ...] = ()
 
 
 def fake_for(pin: Pin, salt: bytes) -> str:
@@ -179,6 +182,7 @@ class _Applier:
         ]
         self.current.update((p.location, p) for p in self.candidates)
         self.installables = [Installable(root, p, settings.mode) for p in plan.attributes]
+        self.locks: tuple[LockCopy, ...] = ()
         self.base: frozenset[str] = frozenset()
         # location key of a tracked pin -> (chars before it, chars after it, text it replaced)
         # for inserted entries; zero-width points where an entry was removed
@@ -375,6 +379,10 @@ class _Applier:
 
     def refresh_all(self) -> None:
         for refresher in REFRESHERS:
+            if refresher is not REFRESHERS[0] and self.plan.lock_copies and not self.locks:
+                # After the source, before every hash computed from its lock.
+                self.step("refreshing the lock files copied into the repository")
+                self.locks = refresh_lock_copies(self.root, self.plan, self.settings)
             step = [r for r in self.plan.refreshes if r.refresher is refresher]
             systems = sorted({r.pin.system or self.settings.system for r in step})
             for system in systems:
@@ -662,6 +670,7 @@ def apply_plan(root: Path, plan: UpdatePlan, settings: EngineSettings) -> Applie
             Found(p, applier.now(p)) for p in applier.found if p.location not in applier.inserted
         ),
         restructured=applier.restructured(),
+        locks=applier.locks,
         added=frozenset(applier.inserted) | frozenset(applier.dropped),
         lines={
             p.location: applier.now(p).line for p in plan.unit.pins if applier.now(p).line != p.line

@@ -20,7 +20,7 @@ from updater.config import Config
 from updater.engine.hashes import Refresher, order_of, refresher_of
 from updater.engine.target import Target
 from updater.engine.units import Unit
-from updater.nixfile.literals import nix_update_args
+from updater.nixfile.literals import lock_copies, nix_update_args
 from updater.nixfile.model import Location, Pin, PinKind, ScanResult
 from updater.upstream.model import COMMIT_RE
 from updater.version.nixupdate import parse_nix_update_args
@@ -81,6 +81,9 @@ class UpdatePlan:
     # `<package>.<name>` for each `--subpackage NAME` of a package's nix-update-script: its
     # fixed-output derivations move with the package (nix-update's meaning of the flag).
     subpackages: tuple[str, ...] = ()
+    # Lock files the packages keep a copy of in the repository (`cargoLock.lockFile =
+    # ./Cargo.lock`): copied from the new source when it has the same file (engine/lockcopy.py).
+    lock_copies: tuple[str, ...] = ()
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -95,6 +98,7 @@ class UpdatePlan:
                 {e.pin.file for e in self.edits}
                 | {r.pin.file for r in self.refreshes}
                 | set(self.package_files)
+                | set(self.lock_copies)
             )
         )
 
@@ -164,7 +168,16 @@ def plan_update(
             sorted({ref.file for ref in scan.packages if ref.name in unit.packages})
         ),
         subpackages=_subpackages(scan, unit),
+        lock_copies=_lock_copies(scan, unit),
     )
+
+
+def _lock_copies(scan: ScanResult, unit: Unit) -> tuple[str, ...]:
+    if not scan.repo:
+        return ()
+    root = Path(scan.repo)
+    files = sorted({ref.file for ref in scan.packages if ref.name in unit.packages})
+    return tuple(dict.fromkeys(lock for rel in files for lock in lock_copies(root, rel)))
 
 
 def _subpackages(scan: ScanResult, unit: Unit) -> tuple[str, ...]:

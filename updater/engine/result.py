@@ -35,6 +35,14 @@ class HashLeft:
 
 
 @dataclass(frozen=True)
+class FileCopied:
+    """A lock file copied into the repository, replaced by its counterpart in the new source."""
+
+    file: str  # repository path
+    source: str  # path inside the new source
+
+
+@dataclass(frozen=True)
 class UpdateResult:
     unit: str  # unit id (the source group, `#package` when the group splits)
     packages: tuple[str, ...]
@@ -60,6 +68,7 @@ class UpdateResult:
     diff: str | None = None  # the unified diff (always set for a dry run)
     # Set when the package's own passthru.updateScript made the change: the files it changed.
     script_files: tuple[str, ...] = ()
+    copied: tuple[FileCopied, ...] = ()  # lock file copies refreshed from the new source
     builds: int = 0  # hash-fixing builds Nix ran
     build_drvs: tuple[str, ...] = field(default=())
     evaluations: int = 0

@@ -13,7 +13,7 @@ from updater.config import Config
 from updater.engine.apply import Applied, apply_plan
 from updater.engine.message import branch_name, commit_message
 from updater.engine.plan import PlanRefused, UpdatePlan, plan_update
-from updater.engine.result import HashLeft, Outcome, PinChange, UpdateResult
+from updater.engine.result import FileCopied, HashLeft, Outcome, PinChange, UpdateResult
 from updater.engine.settings import EngineSettings
 from updater.engine.target import Target
 from updater.engine.units import Unit, units_of
@@ -155,7 +155,18 @@ def _result(
         ),
         verified=checked.evaluated,
         built=checked.built,
-        verify_note=checked.note,
+        verify_note="; ".join(
+            filter(
+                None,
+                [checked.note]
+                + [
+                    f"{c.file}: kept as it is (the new source has no counterpart; the package "
+                    "builds with it)"
+                    for c in applied.locks
+                    if c.found is None
+                ],
+            )
+        ),
         commit=done.commit,
         branch=done.branch,
         base=done.base,
@@ -163,6 +174,7 @@ def _result(
         diff=done.diff,
         builds=len(applied.builds),
         build_drvs=tuple(b.drv for b in applied.builds),
+        copied=tuple(FileCopied(c.file, c.found) for c in applied.locks if c.changed and c.found),
         evaluations=applied.evaluations,
         fods_proved=len(checked.proved),
     )

@@ -18,9 +18,10 @@ from pathlib import Path
 from updater import nixhash
 from updater.engine.apply import Applied, relocate
 from updater.engine.fodsweep import suspects
+from updater.engine.lockcopy import digest
 from updater.engine.plan import UpdatePlan
 from updater.engine.settings import EngineSettings
-from updater.errors import NixError, UpdaterError
+from updater.errors import NixError, VerificationError
 from updater.gitops.command import run_git
 from updater.nix.closure import Proof, StaleHash, closure_of, prove
 from updater.nix.fixing import build
@@ -29,10 +30,6 @@ from updater.nix.runner import Installable
 from updater.nixfile.model import Pin, ScanResult
 from updater.nixfile.repository import scan_repository
 from updater.nixhash import HashAlgo
-
-
-class VerificationError(UpdaterError):
-    """The files after an update are not what the plan promised."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,13 @@ def check_files(
 ) -> None:
     """The values are the plan's, and nothing but the plan's pins changed."""
     spans = _moved_spans(root, plan, applied, after)
+    locks = {lock.file: lock for lock in applied.locks}
     for rel, old in before.items():
+        if rel in locks:
+            # A lock file copy holds what was copied from the new source, byte for byte.
+            if digest((root / rel).read_bytes()) != locks[rel].sha256:
+                raise VerificationError(f"{rel}: not the lock file copied from the new source")
+            continue
         rebuilt = bytearray((root / rel).read_bytes())
         for start, end, raw, literal in sorted(spans.get(rel, []), reverse=True):
             if literal:

@@ -306,6 +306,22 @@ def _script_section(files: tuple[str, ...], max_rows: int = 50) -> str:
     )
 
 
+def _file_sections(update: ProposedUpdate) -> list[str]:
+    """Files the update changed that are no pins: a script's, lock file copies."""
+    sections: list[str] = []
+    if update.script_files:
+        sections.append(_script_section(update.script_files))
+    if update.copied:
+        listed = "\n".join(
+            f"- {code(f)}, from the source's {code(s)}" for f, s in update.copied[:50]
+        )
+        sections.append(
+            "### Lock files refreshed\n\nCopies kept in this repository, replaced by the new "
+            f"source's own:\n\n{listed}"
+        )
+    return sections
+
+
 def _compose(update: ProposedUpdate, notes_limit: int, max_pin_rows: int) -> str:
     sections: list[str] = [
         f"Updates {code(update.name)} from {code(update.old_version)} to {code(update.new_version)}."
@@ -327,8 +343,7 @@ def _compose(update: ProposedUpdate, notes_limit: int, max_pin_rows: int) -> str
             sections.append("### Release notes\n\n" + _quote(notes))
     if update.pins:
         sections.append("### Changed pins\n\n" + _pin_table(update.pins, max_pin_rows))
-    if update.script_files:
-        sections.append(_script_section(update.script_files))
+    sections += _file_sections(update)
     sections.append("### Verification\n\n" + _verification(update.verification))
     if update.systems:
         sections.append("### Per-platform hashes\n\n" + _systems(update.systems))

@@ -92,6 +92,8 @@ class ProposedUpdate:
     commits: CommitRange | None = None  # set for a commit pin
     # Set when the package's own updateScript made the change: the files it changed.
     script_files: tuple[str, ...] = ()
+    # Lock files copied into the repository, refreshed: (repository path, path in the source).
+    copied: tuple[tuple[str, str], ...] = ()
 
     @property
     def systems(self) -> tuple[SystemRefresh, ...]:

@@ -261,3 +261,55 @@ def has_own_update_script(root: Path, rel: str) -> bool:
             if not _is_nix_update_script(value):
                 return True
     return False
+
+
+# Lock files a package may keep a copy of beside its .nix file (the upstream's, or one made for
+# an upstream that has none); the bot refreshes the copy from the new source.
+LOCK_NAMES = frozenset(
+    {
+        "Cargo.lock",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "bun.lock",
+        "deno.lock",
+        "go.sum",
+        "Gemfile.lock",
+        "poetry.lock",
+        "uv.lock",
+        "composer.lock",
+        "pubspec.lock",
+        "mix.lock",
+    }
+)
+
+
+def is_lock_name(name: str) -> bool:
+    """A lock file's name: a known one, or one built like them (`Cargo-made.lock`,
+    `foo-lock.json`); never flake.lock, which is the repository's own."""
+    if name == "flake.lock":
+        return False
+    return name in LOCK_NAMES or name.endswith((".lock", "-lock.json", "-lock.yaml"))
+
+
+def lock_copies(root: Path, rel: str) -> tuple[str, ...]:
+    """Repository paths of the lock files the file names by a path literal (`./Cargo.lock`,
+    `"${./package-lock.json}"`), that exist inside the repository."""
+    base = (root / rel).parent
+    top = root.resolve()
+    found: dict[str, None] = {}
+    for node in _nodes_of(root, rel, b"./"):
+        if node.type != "path_expression" or not node.text:
+            continue
+        text = node.text.decode("utf-8", "replace")
+        if "${" in text or not text.startswith(("./", "../")):
+            continue
+        target = (base / text).resolve()
+        if not is_lock_name(target.name) or not target.is_file():
+            continue
+        try:
+            found.setdefault(target.relative_to(top).as_posix(), None)
+        except ValueError:
+            continue  # outside the repository
+    return tuple(found)

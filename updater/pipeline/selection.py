@@ -97,7 +97,7 @@ def script_units(scan: ScanResult, every: Sequence[Unit], config: Config) -> tup
         if not has_own_update_script(root, ref.file):
             if preferred:
                 raise ConfigError(
-                    f"[packages.{ref.name}] update_script = \"prefer\": {ref.file} sets no "
+                    f'[packages.{ref.name}] update_script = "prefer": {ref.file} sets no '
                     "passthru.updateScript of its own (nix-update-script's flags are policy)"
                 )
             continue
@@ -124,7 +124,7 @@ def _refuse_shared(name: str, units: Sequence[Unit], config: Config) -> None:
         others = sorted(p for p in unit.packages if p != name and not _prefers_script(config, p))
         if others:
             raise ConfigError(
-                f"[packages.{name}] update_script = \"prefer\": {name} shares its source "
+                f'[packages.{name}] update_script = "prefer": {name} shares its source '
                 f"{unit.group} with {', '.join(others[:3])}, which the bot updates itself "
                 "(prefer the script for all of them, or for none)"
             )

@@ -13,6 +13,7 @@
   gitcrate = pkgs.callPackage ./gitcrate.nix { };
   gitswap = pkgs.callPackage ./gitswap.nix { };
   subpkg = pkgs.callPackage ./subpkg.nix { };
+  lockcrate = pkgs.callPackage ./lockcrate { };
   scripted-hang = pkgs.callPackage ./scripted-hang { };
   scripted-downgrade = pkgs.callPackage ./scripted-downgrade { };
   scripted-outside = pkgs.callPackage ./scripted-outside { };
