@@ -80,5 +80,15 @@ def test_run_serve_and_demo_attempt_the_same_units_with_the_same_outcomes(
     outcomes, pulls = run
     assert len(outcomes) >= 8 and set(outcomes.values()) <= {"updated", "failed"}, outcomes
     assert len(pulls) == sum(1 for o in outcomes.values() if o == "updated"), pulls
-    assert serve == run
-    assert demo == run
+    assert serve == run, _differences(serve, run)
+    assert demo == run, _differences(demo, run)
+
+
+def _differences(got: Outcomes, want: Outcomes) -> str:
+    """Only what differs, by unit and by PR (the whole dicts are too long to read)."""
+    lines = []
+    for label, a, b in (("unit", got[0], want[0]), ("pull", got[1], want[1])):
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                lines.append(f"{label} {key}: {a.get(key)!r} here, {b.get(key)!r} in run")
+    return "\n".join(lines)
