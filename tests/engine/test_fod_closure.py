@@ -281,19 +281,29 @@ def test_a_lock_file_copied_into_the_repository_follows_the_source(
     assert up.archive_hash("v1.1.0") in text
 
 
-def test_a_lock_copy_the_new_source_lacks_fails_closed(hworld: World, hnur: Path) -> None:
-    # A copy with no counterpart in the new source cannot be shown current: refused, unless
-    # --build shows the package builds with it.
-    (hnur / "pkgs/lockcrate/Cargo.lock").rename(hnur / "pkgs/lockcrate/Cargo-made.lock")
-    commit_change(hnur, "pkgs/lockcrate/default.nix", "./Cargo.lock", "./Cargo-made.lock")
-    git(hnur, "add", "-A")
-    git(hnur, "commit", "--quiet", "-m", "test: a lock made for the package")
+@pytest.mark.parametrize("kind", ["made", "fixed"])
+def test_a_lock_that_is_not_the_old_sources_fails_closed(
+    hworld: World, hnur: Path, kind: str
+) -> None:
+    # A lock made for the package (no such file upstream) or fixed by its maintainer is not a
+    # copy the bot may replace: refused, unless --build shows the package builds with it.
+    lock = hnur / "pkgs/lockcrate/Cargo.lock"
+    if kind == "made":
+        lock.rename(hnur / "pkgs/lockcrate/Cargo-made.lock")
+        commit_change(hnur, "pkgs/lockcrate/default.nix", "./Cargo.lock", "./Cargo-made.lock")
+        git(hnur, "add", "-A")
+        git(hnur, "commit", "--quiet", "-m", "test: a lock made for the package")
+        rel = "pkgs/lockcrate/Cargo-made.lock"
+    else:
+        commit_change(hnur, "pkgs/lockcrate/Cargo.lock", "version = 3", "version = 3\n# fixed")
+        rel = "pkgs/lockcrate/Cargo.lock"
     before = git_state(hnur)
     target = release(hworld, "lockcrate", "v1.1.0")
     refused = update(hworld, hnur, "github.com/hw-example/lockcrate", target, build=False)
     assert refused.outcome is Outcome.FAILED and refused.branch is None
-    assert refused.reason.startswith("pkgs/lockcrate/Cargo-made.lock: the new source has no")
+    assert refused.reason.startswith(f"{rel}: it is not the old source's"), refused.reason
     assert git_state(hnur) == before
     built = update(hworld, hnur, "github.com/hw-example/lockcrate", target)
     assert built.outcome is Outcome.UPDATED and built.built, built.reason + built.log_tail
-    assert "Cargo-made.lock: kept as it is" in built.verify_note
+    assert f"{rel}: kept as it is" in built.verify_note
+    assert show(hnur, built.branch or "", rel) == (hnur / rel).read_text().rstrip("\n")

@@ -27,7 +27,7 @@ from pathlib import Path
 from updater import nixhash
 from updater.engine.fodsweep import Identity, baseline, identities, marker, sweep
 from updater.engine.hashes import REFRESHERS
-from updater.engine.lockcopy import LockCopy, refresh_lock_copies
+from updater.engine.lockcopy import LockCopy, proven_copies, refresh_lock_copies
 from updater.engine.plan import HashRefresh, UpdatePlan
 from updater.engine.settings import EngineSettings
 from updater.engine.sourcehash import prefetch_source
@@ -183,6 +183,7 @@ class _Applier:
         self.current.update((p.location, p) for p in self.candidates)
         self.installables = [Installable(root, p, settings.mode) for p in plan.attributes]
         self.locks: tuple[LockCopy, ...] = ()
+        self.proven_locks: frozenset[str] = frozenset()
         self.base: frozenset[str] = frozenset()
         # location key of a tracked pin -> (chars before it, chars after it, text it replaced)
         # for inserted entries; zero-width points where an entry was removed
@@ -382,7 +383,9 @@ class _Applier:
             if refresher is not REFRESHERS[0] and self.plan.lock_copies and not self.locks:
                 # After the source, before every hash computed from its lock.
                 self.step("refreshing the lock files copied into the repository")
-                self.locks = refresh_lock_copies(self.root, self.plan, self.settings)
+                self.locks = refresh_lock_copies(
+                    self.root, self.plan, self.settings, self.proven_locks
+                )
             step = [r for r in self.plan.refreshes if r.refresher is refresher]
             systems = sorted({r.pin.system or self.settings.system for r in step})
             for system in systems:
@@ -647,6 +650,9 @@ def apply_plan(root: Path, plan: UpdatePlan, settings: EngineSettings) -> Applie
     applier = _Applier(root, plan, settings)
     applier.step("evaluating the packages as they are")
     base = baseline(settings.runner, applier.installables)
+    if plan.lock_copies:
+        applier.step("reading the lock files copied into the repository")
+        applier.proven_locks = proven_copies(root, plan, settings)
     applier.write_new_values()
     applier.refresh_all()
     produced = identities(settings.runner, applier.got_by_drv)

@@ -160,8 +160,7 @@ def _result(
                 None,
                 [checked.note]
                 + [
-                    f"{c.file}: kept as it is (the new source has no counterpart; the package "
-                    "builds with it)"
+                    f"{c.file}: kept as it is ({c.why}; the package builds with it)"
                     for c in applied.locks
                     if c.found is None
                 ],
