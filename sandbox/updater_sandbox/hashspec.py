@@ -20,13 +20,19 @@ def _release(version: str, deps: int) -> Step:
     return Step(version, tag=f"v{version}", deps=deps)
 
 
-def _spec(key: str, kind: Kind, offset: int, assets: tuple[AssetSpec, ...] = ()) -> UpstreamSpec:
+def _spec(
+    key: str,
+    kind: Kind,
+    offset: int,
+    assets: tuple[AssetSpec, ...] = (),
+    git_dep: str | None = None,
+) -> UpstreamSpec:
     return UpstreamSpec(
         key=key,
         host="github.com",
         owner=OWNER,
         repo=key,
-        projects=(Project(key, kind),),
+        projects=(Project(key, kind, git_dep=git_dep),),
         history=(_release("1.0.0", 1), _release("1.1.0", 2)),
         assets=assets,
         offset=offset * 3600,
@@ -58,25 +64,9 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
     _spec("subpkg", Kind.NPM, 16),
     # a crate whose Cargo.lock locks a git dependency (cargoLock.outputHashes), and that
     # dependency, whose tag the lock moves from v0.1.0 to v0.2.0
-    UpstreamSpec(
-        key="gitcrate",
-        host="github.com",
-        owner=OWNER,
-        repo="gitcrate",
-        projects=(Project("gitcrate", Kind.RUST, git_dep=f"github.com/{OWNER}/gitdep"),),
-        history=(_release("1.0.0", 1), _release("1.1.0", 2)),
-        offset=11 * 3600,
-    ),
+    _spec("gitcrate", Kind.RUST, 11, git_dep=f"github.com/{OWNER}/gitdep"),
     # the same, packaged with a copy of its Cargo.lock in the NUR (`lockFile = ./Cargo.lock`)
-    UpstreamSpec(
-        key="lockcrate",
-        host="github.com",
-        owner=OWNER,
-        repo="lockcrate",
-        projects=(Project("lockcrate", Kind.RUST, git_dep=f"github.com/{OWNER}/gitdep"),),
-        history=(_release("1.0.0", 1), _release("1.1.0", 2)),
-        offset=17 * 3600,
-    ),
+    _spec("lockcrate", Kind.RUST, 17, git_dep=f"github.com/{OWNER}/gitdep"),
     UpstreamSpec(
         key="gitdep",
         host="github.com",
@@ -88,15 +78,7 @@ HASH_UPSTREAMS: tuple[UpstreamSpec, ...] = (
     ),
     # a crate whose new release drops one git dependency (gitdep1) and locks another (gitdep2):
     # its outputHashes entry goes, a new one comes
-    UpstreamSpec(
-        key="gitswap",
-        host="github.com",
-        owner=OWNER,
-        repo="gitswap",
-        projects=(Project("gitswap", Kind.RUST, git_dep=f"github.com/{OWNER}/gitdep{{deps}}"),),
-        history=(_release("1.0.0", 1), _release("1.1.0", 2)),
-        offset=13 * 3600,
-    ),
+    _spec("gitswap", Kind.RUST, 13, git_dep=f"github.com/{OWNER}/gitdep{{deps}}"),
     *(
         UpstreamSpec(
             key=f"gitdep{n}",
