@@ -103,6 +103,8 @@ SPECS: tuple[UpstreamSpec, ...] = (
     _spec("crowd", GH, "wasm-example", "crowd", _crowd(40)),
     # more build tags than GitHub's first page of tags holds: the next release is on page two
     _spec("throng", GH, "wasm-example", "throng", _crowd(150)),
+    _spec("throngberg", "codeberg.org", "wasm-example", "throngberg", _crowd(60)),
+    _spec("thronglab", "gitlab.com", "wasm-example", "thronglab", _crowd(110)),
     _spec("crowdberg", "codeberg.org", "wasm-example", "crowdberg", _crowd(45)),
     _spec("crowdlab", "gitlab.com", "wasm-example", "crowdlab", _crowd(60)),
     _spec("textile", GH, "loom-example", "textile", _TEXTILE),
@@ -135,6 +137,8 @@ PINS: tuple[Pinned, ...] = (
     Pinned("longterm", "2.4.0", "v2.4.0", 'tag = "v2.4.0";'),
     Pinned("crowd", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
     Pinned("throng", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
+    Pinned("throngberg", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
+    Pinned("thronglab", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
     Pinned("crowdberg", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
     Pinned("crowdlab", "1.7.0", "v1.7.0", 'rev = "v${version}";'),
     Pinned("textile", "1.3.0", "loom-1.3.0", 'tag = "loom-1.3.0";'),

@@ -49,6 +49,8 @@ CASES = [
     Case("classes-longterm", "2.5.0", "v2.5.0", {"v1.9.109": "older"}),
     Case("classes-crowd", "1.8.0", None, {"wasm-0.1.39": "shape"}),
     Case("classes-throng", "1.8.0", None, {"wasm-0.1.149": "shape"}),
+    Case("classes-throngberg", "1.8.0", None, {"wasm-0.1.59": "shape"}),
+    Case("classes-thronglab", "1.8.0", None, {"wasm-0.1.109": "shape"}),
     Case("classes-crowdberg", "1.8.0", None, {"wasm-0.1.44": "shape"}),
     Case("classes-crowdlab", "1.8.0", None, {"wasm-0.1.59": "shape"}),
     Case("classes-textile", "1.4.0", "loom-1.4.0"),

@@ -13,6 +13,8 @@ TAGS_PAGE = 50
 
 
 class ForgejoSource(RestForgeSource):
+    tags_page = TAGS_PAGE
+
     def _urls(self, source: SourceSpec) -> tuple[str, str]:
         base = f"{self.api}/repos/{quote(source.owner, safe='@')}/{quote(source.repo, safe='')}"
         # Tags come newest first by commit date; 50 is the most one page holds, enough to get

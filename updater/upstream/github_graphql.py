@@ -35,14 +35,13 @@ from updater.upstream import parse
 from updater.upstream.github_memory import OwnerKind
 from updater.upstream.github_query import (
     MAX_BATCH,
-    MAX_TAG_PAGES,
     NODE_BUDGET,
     GitHubApi,
     GitHubQuery,
     Result,
 )
 from updater.upstream.http import HttpClient, HttpResponse
-from updater.upstream.model import BranchHead, UpstreamRelease, UpstreamSnapshot
+from updater.upstream.model import MAX_TAG_PAGES, BranchHead, UpstreamRelease, UpstreamSnapshot
 
 # Causes the HTTP layer's circuit reports for a whole host (the run says them once).
 _SHARED = (HostUnreachableError, TokenRejectedError)

@@ -10,8 +10,6 @@ from updater.errors import UpstreamError
 from updater.upstream.model import SourceSpec, UpstreamSnapshot
 
 MAX_BATCH = 100
-# Pages of tags read at most for one repository (100 each) when its pinned tag is not yet seen.
-MAX_TAG_PAGES = 5
 DEFAULT_BATCH = 100
 # Every snapshot is queried again after this long, whatever the event feeds say.
 DEFAULT_FULL_REFRESH = timedelta(hours=6)
@@ -31,7 +29,7 @@ class GitHubQuery:
     # Branch mode: the pinned commit, whose date is asked along (how old the pin is).
     known_commit: str | None = None
     # Release mode: the pinned tags of the packages sharing this source; the tag list is read
-    # page after page (up to MAX_TAG_PAGES) until each is seen.
+    # page after page (up to model.MAX_TAG_PAGES) until each is seen.
     known_tags: tuple[str, ...] = ()
 
 

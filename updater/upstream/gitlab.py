@@ -13,6 +13,8 @@ TAGS_PAGE = 100
 
 
 class GitLabSource(RestForgeSource):
+    tags_page = TAGS_PAGE
+
     def _urls(self, source: SourceSpec) -> tuple[str, str]:
         base = f"{self.api}/projects/{quote(f'{source.owner}/{source.repo}', safe='')}"
         return (

@@ -79,6 +79,10 @@ class RefusedTag:
     rule: str
 
 
+# Pages of a tag list read at most for one repository while its pinned tag is not yet seen.
+MAX_TAG_PAGES = 5
+
+
 @dataclass(frozen=True)
 class UpstreamSnapshot:
     """What one query of a source saw: releases, tags and the head of the default branch."""

@@ -79,7 +79,7 @@ async def fetch_all(
 
     async def one(r: SourceRequest) -> SourceAnswer:
         try:
-            return await _fetch_one(r, http, apis, store, git)
+            return await _fetch_one(r, http, apis, store, git, frozenset(known_tags.get(r, ())))
         except UpstreamError as exc:
             return exc
         finally:
@@ -93,7 +93,12 @@ async def fetch_all(
 
 
 async def _fetch_one(
-    r: SourceRequest, http: HttpClient, apis: UpstreamApis, store: StateStore | None, git: GitSource
+    r: SourceRequest,
+    http: HttpClient,
+    apis: UpstreamApis,
+    store: StateStore | None,
+    git: GitSource,
+    known_tags: frozenset[str],
 ) -> SourceAnswer:
     spec = r.source
     if r.need == "branch":
@@ -103,10 +108,10 @@ async def _fetch_one(
         return await git.fetch(spec)
     if spec.kind in ("forgejo", "gitea"):
         api = _api_url(spec.domain, spec.kind, apis)
-        return await ForgejoSource(http, api, store).releases(spec)
+        return await ForgejoSource(http, api, store).releases(spec, known_tags)
     if spec.kind == "gitlab":
         api = _api_url(spec.domain, spec.kind, apis)
-        return await GitLabSource(http, api, store).releases(spec)
+        return await GitLabSource(http, api, store).releases(spec, known_tags)
     return UpstreamError(f"{spec.id}: no source module for kind {spec.kind}")
 
 
