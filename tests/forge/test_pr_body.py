@@ -223,3 +223,20 @@ def test_hostile_shapes_are_sanitised_in_linear_time() -> None:
         start = time.monotonic()
         sanitize_notes(sample)
         assert time.monotonic() - start < 2.0, sample[:20]
+
+
+def test_files_a_script_changed_and_lock_copies_are_listed_inert() -> None:
+    body = pull_body(
+        update(
+            pins=(),
+            script_files=("pkgs/tool/version.json", "pkgs/tool/`@evil` #1.json"),
+            copied=(("pkgs/crate/Cargo.lock", "Cargo.lock"),),
+        )
+    )
+    assert "### Updated by its updateScript" in body
+    assert "- `pkgs/tool/version.json`" in body
+    assert "### Lock files refreshed" in body
+    assert "- `pkgs/crate/Cargo.lock`, from the source's `Cargo.lock`" in body
+    # A file name is shown as code, never as a mention or a reference.
+    assert "``pkgs/tool/`@evil` #1.json``" in body
+    assert not LIVE_MENTION.search(body.replace("``pkgs/tool/`@evil` #1.json``", ""))
