@@ -152,7 +152,12 @@ def updater(w: World, tmp_path: Path, *args: str) -> subprocess.CompletedProcess
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    failed = [
+        (r.get("unit"), r.get("reason"), (r.get("log_tail") or "")[-1500:])
+        for r in (json.loads(proc.stdout) if proc.stdout.startswith("[") else [])
+        if r.get("outcome") == "failed"
+    ]
+    assert proc.returncode == 0, (proc.stderr[-3000:], failed)
     data = json.loads(proc.stdout)
     assert isinstance(data, list)
     return data
