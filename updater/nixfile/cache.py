@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from updater.botdir import ensure_dir
 from updater.logs import get_logger
 from updater.nixfile.ignore import nix_files
 from updater.nixfile.managed import managed_inputs
@@ -98,10 +99,7 @@ def _store(path: Path, key: str, result: ScanResult) -> None:
     """Written whole or not at all (a temporary file renamed); a repository the bot may not
     write to just goes without the cache."""
     try:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True)
-            # Keeps the bot's directory out of `git status` without touching tracked files.
-            (path.parent / ".gitignore").write_text("*\n")
+        ensure_dir(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         tmp.write_bytes(key.encode() + b"\n" + _adapter().dump_json(result))
         tmp.replace(path)

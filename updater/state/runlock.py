@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from updater.botdir import ensure_dir
 from updater.errors import ConfigError, UpdaterError
 
 _POLL = 0.2
@@ -81,7 +82,7 @@ class FileRunLock:
         return f"file lock {self.path}"
 
     def _try_once(self) -> bool:
-        _ensure_private_dir(self.path.parent)
+        ensure_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
@@ -186,15 +187,6 @@ class AdvisoryRunLock:
     def close(self) -> None:
         self.release()
         self._engine.dispose()
-
-
-def _ensure_private_dir(path: Path) -> None:
-    if path.exists():
-        return
-    path.mkdir(parents=True)
-    # As the state store does: the bot's directory stays out of `git status`.
-    if path.name == ".updater":
-        (path / ".gitignore").write_text("*\n")
 
 
 def lock_name(shard_label: str | None) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from updater.botdir import ensure_dir
 from updater.errors import ConfigError, UpdaterError
 from updater.state.rows import delete_in, replace_rows, select_in, utc, utc_now
 from updater.state.tables import CheckResultRow, EtagRow, FailureRow, SourceVersionRow
@@ -108,12 +109,7 @@ def _prepare_sqlite(url: str) -> None:
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
         return
-    path = Path(parsed.database)
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True)
-        # Keeps the bot's directory out of `git status` without touching tracked files.
-        if path.parent.name == ".updater":
-            (path.parent / ".gitignore").write_text("*\n")
+    ensure_dir(Path(parsed.database).parent)
 
 
 class StateStore:
