@@ -95,3 +95,20 @@ def test_a_registration_whose_folder_is_gone_is_removed(repo: Path, tmp_path: Pa
     assert _registered(repo)
     sweep(repo, scratch)
     assert _registered(repo) == []
+
+
+def test_units_in_parallel_open_and_close_their_worktrees_without_tripping(repo: Path) -> None:
+    # `run --jobs N`: every unit adds and removes a worktree of the same repository at once.
+    # git removes .git/worktrees when its last entry goes, under an `add` in flight: no unit
+    # may fail for another's bookkeeping.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def unit(n: int) -> str:
+        with scratch_worktree(repo, "HEAD") as wt:
+            (wt.path / f"f{n}").write_text("x")
+            return wt.head()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        heads = list(pool.map(unit, range(64)))
+    assert len(set(heads)) == 1
+    assert _registered(repo) == []

@@ -129,12 +129,17 @@ def _inside(path: Path, parent: Path) -> bool:
 
 _swept: set[tuple[Path, Path | None]] = set()
 _sweep_lock = threading.Lock()
+# git keeps every worktree's registration under .git/worktrees and removes that directory when
+# its last entry goes: an `add` of one unit under the `remove` of another then fails ("could not
+# create directory of '.git/worktrees/worktree'"). Units of one run take turns for these steps
+# (milliseconds each); two runs never overlap (the run lock).
+_registrations = threading.Lock()
 
 
 def _sweep_once(top: Path, tmp_root: Path | None) -> None:
     """What a run of the bot killed earlier left (its worktrees, their folders), once per
     repository and process."""
-    with _sweep_lock:
+    with _sweep_lock, _registrations:
         if (top, tmp_root) in _swept:
             return
         _swept.add((top, tmp_root))
@@ -157,7 +162,8 @@ def scratch_worktree(
             raise GitError(f"scratch directory {tmp} would be inside the repository {top}")
         path = tmp / "worktree"
         try:
-            run_git(["worktree", "add", "--detach", "--quiet", str(path), base], top)
+            with _registrations:
+                run_git(["worktree", "add", "--detach", "--quiet", str(path), base], top)
             _log.debug("scratch worktree", repo=str(top), path=str(path), base=base)
             scratch = ScratchWorktree(top, path, base)
             yield scratch
@@ -165,8 +171,9 @@ def scratch_worktree(
             for branch, expected_old in scratch._keep:
                 set_branch(top, branch, head, expected_old)
         finally:
-            removed = run_git(
-                ["worktree", "remove", "--force", "--force", str(path)], top, check=False
-            )
-            if removed.returncode != 0:  # a successful remove leaves nothing to prune
-                run_git(["worktree", "prune"], top, check=False)
+            with _registrations:
+                removed = run_git(
+                    ["worktree", "remove", "--force", "--force", str(path)], top, check=False
+                )
+                if removed.returncode != 0:  # a successful remove leaves nothing to prune
+                    run_git(["worktree", "prune"], top, check=False)
