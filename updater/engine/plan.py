@@ -156,6 +156,7 @@ def plan_update(
         raise PlanRefused(f"already at {target.label}: nothing to change")
     refreshes, not_refreshed = _refreshes(unit, systems)
     old_label, new_label = _labels(unit, old_version, target)
+    files = tuple(sorted({ref.file for ref in scan.packages if ref.name in unit.packages}))
     return UpdatePlan(
         unit=unit,
         target=target,
@@ -164,19 +165,16 @@ def plan_update(
         not_refreshed=tuple(not_refreshed),
         old_label=old_label,
         new_label=new_label,
-        package_files=tuple(
-            sorted({ref.file for ref in scan.packages if ref.name in unit.packages})
-        ),
+        package_files=files,
         subpackages=_subpackages(scan, unit),
-        lock_copies=_lock_copies(scan, unit),
+        lock_copies=_lock_copies(scan, files),
     )
 
 
-def _lock_copies(scan: ScanResult, unit: Unit) -> tuple[str, ...]:
+def _lock_copies(scan: ScanResult, files: tuple[str, ...]) -> tuple[str, ...]:
     if not scan.repo:
         return ()
     root = Path(scan.repo)
-    files = sorted({ref.file for ref in scan.packages if ref.name in unit.packages})
     return tuple(dict.fromkeys(lock for rel in files for lock in lock_copies(root, rel)))
 
 
